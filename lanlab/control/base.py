@@ -1,0 +1,106 @@
+"""The base image, built locally: no container registry is needed.
+
+One package list (base/packages.txt) serves two paths:
+
+  offline (default)  mmdebstrap bootstraps a Debian bookworm root filesystem from the
+                     machine's own apt sources (no mirror is named anywhere) and
+                     `docker import` turns it into an image;
+  debian             `docker build` from debian:bookworm-slim (base/Dockerfile.debian),
+                     for machines that can pull from a registry (LANLAB_BASE_FROM=debian).
+
+The image is tagged with a hash of the package list and of the build recipe, so it is
+rebuilt only when one of them changes; `lanlab-base:latest` points at the current one.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from lanlab.control.compose import ROOT
+from lanlab.control.errors import LabError
+
+BASE_DIR = ROOT / "base"
+REPO = "lanlab-base"
+IMAGE_ENV = [
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG=C.UTF-8",
+    "PYTHONUNBUFFERED=1",
+    "PYTHONDONTWRITEBYTECODE=1",
+]
+
+
+def packages() -> list[str]:
+    lines = (BASE_DIR / "packages.txt").read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+def recipe_hash(method: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(method.encode())
+    digest.update("\n".join(packages()).encode())
+    digest.update("\n".join(IMAGE_ENV).encode())
+    if method == "debian":
+        digest.update((BASE_DIR / "Dockerfile.debian").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def image_exists(tag: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0
+
+
+def say(message: str) -> None:
+    print(f"lanlab: {message}", file=sys.stderr, flush=True)
+
+
+def ensure_base(method: str | None = None) -> str:
+    """Build the base image if its recipe changed; return its tag."""
+    method = method or os.environ.get("LANLAB_BASE_FROM", "offline")
+    if method not in ("offline", "debian"):
+        raise LabError(f"LANLAB_BASE_FROM={method!r}: use 'offline' (mmdebstrap) or 'debian' (registry)")
+    tag = f"{REPO}:{recipe_hash(method)}"
+    if not image_exists(tag):
+        started = time.monotonic()
+        say(f"building the base image {tag} ({method}); this takes about a minute, once")
+        (build_offline if method == "offline" else build_debian)(tag)
+        say(f"base image {tag} built in {time.monotonic() - started:.0f} s")
+    subprocess.run(["docker", "tag", tag, f"{REPO}:latest"], check=True)
+    return tag
+
+
+def build_offline(tag: str) -> None:
+    if shutil.which("mmdebstrap") is None:
+        install_mmdebstrap()
+    include = ",".join(packages())
+    say(f"bootstrapping Debian bookworm with {len(packages())} packages from this machine's apt sources")
+    changes = [arg for env in IMAGE_ENV for arg in ("--change", f"ENV {env}")]
+    # mmdebstrap writes the tarball to stdout; docker import reads it: no temporary file.
+    bootstrap = subprocess.Popen(
+        ["mmdebstrap", "--quiet", "--variant=minbase", f"--include={include}", "bookworm", "-"],
+        stdout=subprocess.PIPE)
+    imported = subprocess.run(["docker", "import", *changes, "--change", 'CMD ["/bin/bash"]', "-", tag],
+                              stdin=bootstrap.stdout, capture_output=True, text=True)
+    bootstrap.stdout.close()
+    if bootstrap.wait() != 0:
+        raise LabError("mmdebstrap failed (see above); check that `apt-get update` works on this machine")
+    if imported.returncode != 0:
+        raise LabError(f"docker import failed: {imported.stderr.strip()}")
+
+
+def install_mmdebstrap() -> None:
+    if os.geteuid() != 0:
+        raise LabError("mmdebstrap is missing: run `sudo apt-get install -y mmdebstrap` (or LANLAB_BASE_FROM=debian)")
+    say("installing mmdebstrap (apt-get)")
+    for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "mmdebstrap"]):
+        if subprocess.run(argv, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}).returncode != 0:
+            raise LabError("could not install mmdebstrap; run `apt-get install -y mmdebstrap` by hand")
+
+
+def build_debian(tag: str) -> None:
+    argv = ["docker", "build", "-f", str(BASE_DIR / "Dockerfile.debian"),
+            "--build-arg", f"PACKAGES={' '.join(packages())}", "-t", tag, str(BASE_DIR)]
+    if subprocess.run(argv).returncode != 0:
+        raise LabError("docker build of the Debian base failed; without a registry use LANLAB_BASE_FROM=offline")

@@ -1,0 +1,154 @@
+"""What every lab container does at start: find its interfaces, fix its routes, say ready.
+
+Docker attaches networks in no fixed order and gives random MAC addresses, so an
+interface is found by the subnet its address belongs to, never by its name. Docker
+also makes the host machine's bridge address every container's default gateway; lab
+containers replace that route with one through the router (moby#48193: Docker cannot
+make a container a network's gateway).
+
+The parsing functions take the JSON that `ip -j` prints and do no I/O; the functions
+that run commands are thin and named for what they change.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+READY = Path(os.environ.get("LANLAB_RUN", "/run/lanlab")) / "ready"
+
+
+class NodeError(RuntimeError):
+    """A start-up step that failed; the message is one line saying what to do."""
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    mac: str
+    addresses: tuple[ipaddress.IPv4Interface, ...]
+
+    def address_in(self, network: ipaddress.IPv4Network) -> ipaddress.IPv4Interface | None:
+        for address in self.addresses:
+            if address.ip in network:
+                return address
+        return None
+
+
+def parse_addresses(ip_json: str) -> list[Interface]:
+    """Interfaces (loopback left out) from `ip -j addr show`."""
+    interfaces = []
+    for entry in json.loads(ip_json or "[]"):
+        if entry.get("link_type") == "loopback":
+            continue
+        addresses = tuple(
+            ipaddress.ip_interface(f"{info['local']}/{info['prefixlen']}")
+            for info in entry.get("addr_info", [])
+            if info.get("family") == "inet"
+        )
+        interfaces.append(Interface(entry["ifname"], entry.get("address", ""), addresses))
+    return interfaces
+
+
+def find_by_subnet(interfaces: list[Interface], network) -> Interface:
+    """The interface that holds an address in `network` (an ip_network or a string)."""
+    network = ipaddress.ip_network(network, strict=False)
+    for interface in interfaces:
+        if interface.address_in(network):
+            return interface
+    raise NodeError(f"no interface has an address in {network}; is the container on that network?")
+
+
+def parse_routes(ip_json: str) -> list[dict]:
+    return json.loads(ip_json or "[]")
+
+
+def default_gateway(routes: list[dict]) -> str | None:
+    for route in routes:
+        if route.get("dst") == "default":
+            return route.get("gateway")
+    return None
+
+
+# --- thin wrappers that run commands -------------------------------------------------
+
+def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise NodeError(f"{' '.join(argv)} failed: {detail[-1] if detail else result.returncode}")
+    return result
+
+
+def interfaces() -> list[Interface]:
+    return parse_addresses(run("ip", "-j", "addr", "show").stdout)
+
+
+def routes() -> list[dict]:
+    return parse_routes(run("ip", "-j", "route", "show").stdout)
+
+
+def set_default_route(gateway) -> None:
+    run("ip", "route", "replace", "default", "via", str(gateway))
+
+
+def drop_default_route() -> None:
+    while default_gateway(routes()) is not None:
+        run("ip", "route", "del", "default")
+
+
+def checksum_offload_off(name: str) -> None:
+    """Real DHCP clients read with raw sockets and drop the unfilled UDP checksums that
+    veth offload leaves behind; filling checksums in software cures it."""
+    run("ethtool", "-K", name, "tx", "off", check=False)
+
+
+def log(message: str) -> None:
+    name = os.environ.get("LANLAB_NODE") or os.uname().nodename
+    print(f"lanlab[{name}]: {message}", file=sys.stderr, flush=True)
+
+
+def mark_ready(started: float) -> None:
+    READY.parent.mkdir(parents=True, exist_ok=True)
+    READY.write_text(f"{time.monotonic() - started:.2f}\n")
+    log(f"ready in {time.monotonic() - started:.2f} s")
+
+
+def clear_ready() -> None:
+    READY.unlink(missing_ok=True)
+
+
+def wait_for(check, timeout: float, pause: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(pause)
+    return False
+
+
+def can_ping(address, timeout: int = 1) -> bool:
+    return run("ping", "-c", "1", "-W", str(timeout), str(address), check=False).returncode == 0
+
+
+def sleep_forever() -> None:
+    while True:
+        time.sleep(3600)
+
+
+def boot_on_subnet(subnet: str, started: float, timeout: float = 60.0) -> Interface:
+    """Take the default route through the router (.1 of `subnet`) and wait until the
+    router answers: the start-up every container but the router shares."""
+    network = ipaddress.ip_network(subnet, strict=False)
+    interface = find_by_subnet(interfaces(), network)
+    gateway = network.network_address + 1
+    set_default_route(gateway)
+    log(f"{interface.name} {interface.address_in(network)}, default via {gateway}")
+    if not wait_for(lambda: can_ping(gateway), timeout, pause=0.05):
+        raise NodeError(f"the router {gateway} did not answer within {timeout:.0f} s; see `make logs`")
+    return interface

@@ -1,0 +1,128 @@
+"""Lab tests run against the real lab, through pytest-docker.
+
+If the lab (project LANLAB_PROJECT, default "lanlab") is already up and healthy, the
+tests use it and leave it up. Otherwise the session builds what is missing, starts it,
+waits until every container is healthy, and removes it afterwards (`down -v`).
+
+Fixtures:
+    plan   the address plan (lanlab.topology), the same numbers compose.yaml uses
+    lab    the lanlab.control.lab.Lab being tested, ready
+    node   node("alice") -> a Node: .sh("cmd") / .run([...]) -> Output(code, out, err)
+"""
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from lanlab import topology
+from lanlab.control.compose import compose_command
+from lanlab.control.errors import LabError
+from lanlab.control.lab import Lab, exec_in
+
+pytestmark = pytest.mark.lab
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/lab" in str(item.fspath):
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session")
+def plan() -> topology.Plan:
+    return topology.default_plan()
+
+
+@pytest.fixture(scope="session")
+def lab_under_test() -> Lab:
+    return Lab.from_env()
+
+
+@pytest.fixture(scope="session")
+def lab_was_up(lab_under_test: Lab) -> bool:
+    return lab_under_test.is_up()
+
+
+# --- pytest-docker's fixtures, pointed at our compose file and project ------------------
+
+@pytest.fixture(scope="session")
+def docker_compose_command() -> str:
+    # Bounded: docker-compose 1.29 has been seen to hang creating containers.
+    return "timeout 300 " + " ".join(compose_command())
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file(lab_under_test: Lab) -> list[str]:
+    return [str(path) for path in lab_under_test.files]
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name(lab_under_test: Lab) -> str:
+    return lab_under_test.project
+
+
+@pytest.fixture(scope="session")
+def docker_setup(lab_under_test: Lab, lab_was_up: bool):
+    if lab_was_up:
+        print(f"\nlanlab: using the running lab {lab_under_test.project!r}; it stays up")
+        return []
+    lab_under_test.build()
+    return ["up -d --no-build"]
+
+
+@pytest.fixture(scope="session")
+def docker_cleanup(lab_was_up: bool):
+    return [] if lab_was_up else ["down -v --remove-orphans -t 2"]
+
+
+@pytest.fixture(scope="session")
+def lab(docker_services, lab_under_test: Lab) -> Lab:
+    try:
+        lab_under_test.wait(timeout=180)
+    except LabError as error:
+        pytest.fail(f"the lab did not become ready: {error}", pytrace=False)
+    return lab_under_test
+
+
+class Node:
+    """One lab container, addressed by its Compose service name."""
+
+    def __init__(self, lab: Lab, service: str):
+        self.lab = lab
+        self.service = service
+
+    @property
+    def container(self):
+        return self.lab.container(self.service)
+
+    def run(self, argv: list[str], timeout: float = 30, **kwargs):
+        return exec_in(self.container, argv, timeout=timeout, **kwargs)
+
+    def sh(self, script: str, timeout: float = 30, **kwargs):
+        return exec_in(self.container, ["sh", "-c", script], timeout=timeout, **kwargs)
+
+    def ok(self, script: str, timeout: float = 30) -> str:
+        """Run and insist on success; the failure message shows the output."""
+        result = self.sh(script, timeout=timeout)
+        assert result.ok, f"{self.service}: `{script}` failed ({result.code}): {result.out}{result.err}"
+        return result.out
+
+    def __repr__(self) -> str:
+        return f"Node({self.service})"
+
+
+@pytest.fixture(scope="session")
+def node(lab: Lab):
+    cache: dict[str, Node] = {}
+
+    def get(service: str) -> Node:
+        if service not in cache:
+            cache[service] = Node(lab, service)
+        return cache[service]
+
+    return get
+
+
+def quote(text: str) -> str:
+    return shlex.quote(text)
