@@ -49,7 +49,7 @@ COMMANDS = {
     "status": lambda lab, args: cmd_status(lab),
     "logs": lambda lab, args: cmd_logs(lab),
     "container": lambda lab, args: print(lab.container(args[0]).id),
-    "base": lambda lab, args: print(base.ensure_base()),
+    "base": lambda lab, args: print(base.ensure_base(flavour=args[0] if args else "base")),
     "clean": lambda lab, args: cmd_clean(lab),
 }
 

@@ -10,6 +10,9 @@ One package list (base/packages.txt) serves two paths:
 
 The image is tagged with a hash of the package list and of the build recipe, so it is
 rebuilt only when one of them changes; `lanlab-base:latest` points at the current one.
+
+A second flavour, `lanlab-bench`, adds base/bench-packages.txt (the peers the benchmarks
+compare with: Kea, perfdhcp, dnsmasq, dnsperf). Only `make bench` builds it.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from lanlab.control.compose import ROOT
 from lanlab.control.errors import LabError
 
 BASE_DIR = ROOT / "base"
-REPO = "lanlab-base"
+FLAVOURS = {"base": ("lanlab-base", ("packages.txt",)),
+            "bench": ("lanlab-bench", ("packages.txt", "bench-packages.txt"))}
 IMAGE_ENV = [
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "LANG=C.UTF-8",
@@ -33,15 +37,20 @@ IMAGE_ENV = [
 ]
 
 
-def packages() -> list[str]:
-    lines = (BASE_DIR / "packages.txt").read_text().splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+def packages(flavour: str = "base") -> list[str]:
+    names: list[str] = []
+    for filename in FLAVOURS[flavour][1]:
+        for line in (BASE_DIR / filename).read_text().splitlines():
+            name = line.split("#")[0].strip()
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
-def recipe_hash(method: str) -> str:
+def recipe_hash(method: str, flavour: str = "base") -> str:
     digest = hashlib.sha256()
     digest.update(method.encode())
-    digest.update("\n".join(packages()).encode())
+    digest.update("\n".join(packages(flavour)).encode())
     digest.update("\n".join(IMAGE_ENV).encode())
     if method == "debian":
         digest.update((BASE_DIR / "Dockerfile.debian").read_bytes())
@@ -56,26 +65,27 @@ def say(message: str) -> None:
     print(f"lanlab: {message}", file=sys.stderr, flush=True)
 
 
-def ensure_base(method: str | None = None) -> str:
-    """Build the base image if its recipe changed; return its tag."""
+def ensure_base(method: str | None = None, flavour: str = "base") -> str:
+    """Build the base (or bench) image if its recipe changed; return its tag."""
     method = method or os.environ.get("LANLAB_BASE_FROM", "offline")
     if method not in ("offline", "debian"):
         raise LabError(f"LANLAB_BASE_FROM={method!r}: use 'offline' (mmdebstrap) or 'debian' (registry)")
-    tag = f"{REPO}:{recipe_hash(method)}"
+    repo = FLAVOURS[flavour][0]
+    tag = f"{repo}:{recipe_hash(method, flavour)}"
     if not image_exists(tag):
         started = time.monotonic()
-        say(f"building the base image {tag} ({method}); this takes about a minute, once")
-        (build_offline if method == "offline" else build_debian)(tag)
-        say(f"base image {tag} built in {time.monotonic() - started:.0f} s")
-    subprocess.run(["docker", "tag", tag, f"{REPO}:latest"], check=True)
+        say(f"building the {flavour} image {tag} ({method}); this takes about a minute, once")
+        (build_offline if method == "offline" else build_debian)(tag, flavour)
+        say(f"{flavour} image {tag} built in {time.monotonic() - started:.0f} s")
+    subprocess.run(["docker", "tag", tag, f"{repo}:latest"], check=True)
     return tag
 
 
-def build_offline(tag: str) -> None:
+def build_offline(tag: str, flavour: str = "base") -> None:
     if shutil.which("mmdebstrap") is None:
         install_mmdebstrap()
-    include = ",".join(packages())
-    say(f"bootstrapping Debian bookworm with {len(packages())} packages from this machine's apt sources")
+    include = ",".join(packages(flavour))
+    say(f"bootstrapping Debian bookworm with {len(packages(flavour))} packages from this machine's apt sources")
     changes = [arg for env in IMAGE_ENV for arg in ("--change", f"ENV {env}")]
     # mmdebstrap writes the tarball to stdout; docker import reads it: no temporary file.
     bootstrap = subprocess.Popen(
@@ -99,8 +109,8 @@ def install_mmdebstrap() -> None:
             raise LabError("could not install mmdebstrap; run `apt-get install -y mmdebstrap` by hand")
 
 
-def build_debian(tag: str) -> None:
+def build_debian(tag: str, flavour: str = "base") -> None:
     argv = ["docker", "build", "-f", str(BASE_DIR / "Dockerfile.debian"),
-            "--build-arg", f"PACKAGES={' '.join(packages())}", "-t", tag, str(BASE_DIR)]
+            "--build-arg", f"PACKAGES={' '.join(packages(flavour))}", "-t", tag, str(BASE_DIR)]
     if subprocess.run(argv).returncode != 0:
         raise LabError("docker build of the Debian base failed; without a registry use LANLAB_BASE_FROM=offline")
