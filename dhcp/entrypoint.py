@@ -1,9 +1,12 @@
-"""A lab container's start: default route through the router, then wait for it."""
+"""The dhcp container's start: its static address on svc and the route through the router,
+then lanlab's DHCP server (lanlab.dhcp.serve) with the configuration in dhcp.toml
+(or $LANLAB_DHCP_CONFIG). Ready once the server listens."""
 import os
 import sys
 import time
 
 from lanlab import node
+from lanlab.dhcp import serve
 
 
 def main() -> int:
@@ -14,9 +17,7 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
-    node.mark_ready(started)
-    node.sleep_forever()
-    return 0
+    return serve.main([], ready=lambda: node.mark_ready(started))
 
 
 if __name__ == "__main__":

@@ -1,21 +1,24 @@
-"""A lab container's start: default route through the router, then wait for it."""
+"""A lab host's start: its address, mask, gateway and DNS by DHCP (busybox udhcpc,
+see lanlab/dhcp/client.py), ready once the lease is held; udhcpc then keeps renewing."""
 import os
 import sys
 import time
 
 from lanlab import node
+from lanlab.dhcp import client
 
 
 def main() -> int:
     started = time.monotonic()
     node.clear_ready()
+    hostname = os.environ.get("LANLAB_NODE") or os.uname().nodename
     try:
-        node.boot_on_subnet(os.environ["LANLAB_SUBNET"], started)
+        process, interface = client.boot(os.environ["LANLAB_SUBNET"], hostname)
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
     node.mark_ready(started)
-    node.sleep_forever()
+    client.keep_renewing(process, interface, hostname)
     return 0
 
 

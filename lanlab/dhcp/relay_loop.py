@@ -1,0 +1,107 @@
+"""The router's DHCP relay program: sockets around lanlab.dhcp.relay.
+
+    python3 -m lanlab.dhcp.relay_loop SERVER      (or start(server) from the router's start)
+
+Every interface whose subnet does not hold the DHCP server is a client link; the one
+that does is the server side. Interfaces are found by their addresses (lanlab.node),
+never by name. One UDP socket on port 67 is bound to each interface (SO_BINDTODEVICE),
+so the interface a broadcast came in on is the socket it came to:
+
+    client link   requests -> relayed to the server; anything else dropped, one log line
+    server side   replies -> sent out of the client link their giaddr names;
+                  requests heard here are ignored: the server hears them itself
+"""
+from __future__ import annotations
+
+import ipaddress
+import selectors
+import sys
+import threading
+
+from lanlab import node
+from lanlab.dhcp import codec
+from lanlab.dhcp.relay import Link, Relay, Send
+from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
+
+PORT = 67
+
+
+def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address):
+    """(client links, the server side's interface name) from the router's interfaces."""
+    links, server_side = [], None
+    for interface in interfaces:
+        for address in interface.addresses:
+            if server in address.network:
+                server_side = interface.name
+            else:
+                links.append(Link(interface.name, address))
+    if server_side is None:
+        raise node.NodeError(f"no interface of this router is on the DHCP server {server}'s subnet")
+    return tuple(links), server_side
+
+
+class RelayProgram:
+    def __init__(self, server: str, log: Log | None = None):
+        self.log = log or Log("lanlab[relay]")
+        links, server_side = plan_links(node.interfaces(), ipaddress.IPv4Address(server))
+        self.relay = Relay(ipaddress.IPv4Address(server), links)
+        self.to_server = udp_socket(PORT, device=server_side)
+        self.sockets = {link: udp_socket(PORT, device=link.name) for link in links}
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.to_server, selectors.EVENT_READ, None)
+        for link, sock in self.sockets.items():
+            self.selector.register(sock, selectors.EVENT_READ, link)
+        names = ", ".join(f"{link.name} {link.address}" for link in links)
+        self.log(f"relaying {names} to {server} (server side {server_side})")
+
+    def run(self) -> None:
+        while True:
+            for key, _ in self.selector.select():
+                for data, source in receive_batch(key.fileobj):
+                    try:
+                        self.one(data, source, key.data)
+                    except Exception as error:  # one bad packet must not stop the relay
+                        self.log(f"internal error on a packet from {source[0]}: {error!r}")
+            self.log("")
+
+    def one(self, data: bytes, source: tuple, link: Link | None) -> None:
+        if link is None:
+            if data[:1] != bytes((codec.OP_REPLY,)):
+                return  # a request on the server's own subnet: the server hears it itself
+            result = self.relay.from_server(data)
+        else:
+            result = self.relay.from_client(data, link)
+        if isinstance(result, str):
+            self.log(f"{result} [from {source[0]}]")
+            return
+        self.log(self.send(result))
+
+    def send(self, item: Send) -> str:
+        sock = self.to_server if item.link is None else self.sockets[item.link]
+        return send(sock, item.data, item.address, item.port)
+
+
+def start(server: str) -> threading.Thread:
+    """Open the sockets now (so the relay is listening when this returns), then relay
+    in a background thread."""
+    program = RelayProgram(server)
+    thread = threading.Thread(target=program.run, name="dhcp-relay", daemon=True)
+    thread.start()
+    return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python3 -m lanlab.dhcp.relay_loop SERVER_ADDRESS", file=sys.stderr)
+        return 2
+    try:
+        RelayProgram(argv[0]).run()
+    except (node.NodeError, OSError) as error:
+        print(f"lanlab[relay]: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
