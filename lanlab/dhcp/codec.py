@@ -59,7 +59,7 @@ class Address(Kind):
     def decode(self, data):
         if len(data) != 4:
             raise DhcpError(f"an address needs 4 bytes, not {len(data)}")
-        return ipaddress.IPv4Address(bytes(data))
+        return address(bytes(data))
 
     def encode(self, value):
         return ipaddress.IPv4Address(value).packed
@@ -187,7 +187,7 @@ class Message:
     options: tuple[tuple[int, bytes], ...] = field(default=())
 
     def option(self, key: int | str) -> bytes | None:
-        code = code_of(key)
+        code = key if key.__class__ is int else code_of(key)
         for have, data in self.options:
             if have == code:
                 return data
@@ -195,7 +195,7 @@ class Message:
 
     def get(self, key: int | str, default=None):
         """The typed value of an option, or `default` if it is absent; DhcpError if bad."""
-        code = code_of(key)
+        code = key if key.__class__ is int else code_of(key)
         data = self.option(code)
         return default if data is None else decode(code, data)
 
@@ -227,50 +227,76 @@ def type_name(code: int | None) -> str:
 # --- parse ---------------------------------------------------------------------------
 
 class Reader:
-    """A bounded view of bytes: every read past the end raises DhcpError."""
+    """A bounded reader over one area of a packet (the options, or the file or sname
+    field): every read past its end raises DhcpError, the codec's one error type."""
 
-    def __init__(self, data: bytes, what: str = "options"):
-        self.data = memoryview(data)
-        self.pos = 0
+    def __init__(self, data: bytes, start: int = 0, what: str = "options"):
+        self.data = bytes(data)
+        self.pos = start
         self.what = what
 
-    def done(self) -> bool:
-        return self.pos >= len(self.data)
+    def options(self) -> list[tuple[int, bytes]]:
+        """code, length, value triples up to END (or the end of the area); PAD skipped.
+        One tight loop: this runs for every packet the server gets."""
+        data, pos, size, pairs = self.data, self.pos, len(self.data), []
+        while pos < size:
+            code = data[pos]
+            if code == PAD:
+                pos += 1
+                continue
+            if code == END:
+                break
+            if pos + 1 >= size:
+                raise DhcpError(f"the {self.what} end in the middle of option {code}")
+            stop = pos + 2 + data[pos + 1]
+            if stop > size:
+                raise DhcpError(f"option {code} claims {data[pos + 1]} bytes but the {self.what} "
+                                f"hold only {size - pos - 2}")
+            pairs.append((code, data[pos + 2:stop]))
+            pos = stop
+        self.pos = pos
+        return pairs
 
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise DhcpError(f"{self.what} end in the middle of an option")
-        self.pos += 1
-        return self.data[self.pos - 1]
-
-    def take(self, size: int, code: int) -> bytes:
-        end = self.pos + size
-        if end > len(self.data):
-            raise DhcpError(f"option {code} claims {size} bytes but the {self.what} hold "
-                            f"only {len(self.data) - self.pos}")
-        value = bytes(self.data[self.pos:end])
-        self.pos = end
-        return value
+    def suboptions(self) -> list[tuple[int, bytes]]:
+        """RFC 3046 sub-options: code, length, value, with no PAD and no END."""
+        data, pos, size, pairs = self.data, self.pos, len(self.data), []
+        while pos < size:
+            if pos + 1 >= size or pos + 2 + data[pos + 1] > size:
+                raise DhcpError(f"sub-option {data[pos]} overruns the {self.what}")
+            stop = pos + 2 + data[pos + 1]
+            pairs.append((data[pos], data[pos + 2:stop]))
+            pos = stop
+        self.pos = pos
+        return pairs
 
 
-def read_options(data: bytes, what: str) -> list[tuple[int, bytes]]:
-    reader, pairs = Reader(data, what), []
-    while not reader.done():
-        code = reader.byte()
-        if code == PAD:
-            continue
-        if code == END:
-            break
-        pairs.append((code, reader.take(reader.byte(), code)))
-    return pairs
+def read_options(data: bytes, what: str, start: int = 0) -> list[tuple[int, bytes]]:
+    return Reader(data, start, what).options()
 
 
 def merge(pairs: list[tuple[int, bytes]]) -> tuple[tuple[int, bytes], ...]:
     """RFC 3396: several instances of one option are one value, in order."""
     merged: dict[int, bytes] = {}
     for code, value in pairs:
-        merged[code] = merged.get(code, b"") + value
+        merged[code] = merged[code] + value if code in merged else value
     return tuple(merged.items())
+
+
+ADDRESSES: dict[bytes, ipaddress.IPv4Address] = {bytes(4): ZERO}
+
+
+def address(packed: bytes) -> ipaddress.IPv4Address:
+    """IPv4Address from 4 bytes, remembered: a server sees the same few giaddrs all day."""
+    known = ADDRESSES.get(packed)
+    if known is None:
+        if len(ADDRESSES) > 4096:
+            ADDRESSES.clear()
+            ADDRESSES[bytes(4)] = ZERO
+        known = ADDRESSES[packed] = ipaddress.IPv4Address(packed)
+    return known
+
+
+FIELDS = tuple(f.name for f in Message.__dataclass_fields__.values())
 
 
 def parse(data: bytes) -> Message:
@@ -278,21 +304,26 @@ def parse(data: bytes) -> Message:
         raise DhcpError(f"truncated: {len(data)} bytes, a DHCP message needs at least {MIN_SIZE}")
     (op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr,
      chaddr, sname, file) = HEADER.unpack_from(data)
-    if op not in (OP_REQUEST, OP_REPLY):
+    if op != OP_REQUEST and op != OP_REPLY:
         raise DhcpError(f"op {op} is neither BOOTREQUEST (1) nor BOOTREPLY (2)")
     if hlen > 16:
         raise DhcpError(f"hardware address length {hlen} exceeds the 16-byte chaddr field")
     if data[HEADER.size:MIN_SIZE] != MAGIC:
         raise DhcpError(f"wrong magic cookie {bytes(data[HEADER.size:MIN_SIZE]).hex()}, "
                         f"expected {MAGIC.hex()}")
-    pairs = read_options(data[MIN_SIZE:], "options")
-    overload = dict(pairs).get(52)
-    if overload is not None:
-        pairs += overloaded(overload, file, sname)
-    return Message(op, htype, hlen, hops, xid, secs, flags,
-                   ipaddress.IPv4Address(ciaddr), ipaddress.IPv4Address(yiaddr),
-                   ipaddress.IPv4Address(siaddr), ipaddress.IPv4Address(giaddr),
-                   chaddr, sname, file, merge(pairs))
+    pairs = read_options(data, "options", MIN_SIZE)
+    options = dict(pairs)
+    if 52 in options:
+        pairs += overloaded(options[52], file, sname)
+    if len(options) != len(pairs):
+        options = dict(merge(pairs))
+    # A frozen dataclass, filled without its __init__ (15 checked setattrs): parse runs
+    # for every packet, and every field was checked above.
+    message = object.__new__(Message)
+    message.__dict__.update(zip(FIELDS, (
+        op, htype, hlen, hops, xid, secs, flags, address(ciaddr), address(yiaddr),
+        address(siaddr), address(giaddr), chaddr, sname, file, tuple(options.items()))))
+    return message
 
 
 def overloaded(value: bytes, file: bytes, sname: bytes) -> list[tuple[int, bytes]]:
@@ -342,11 +373,7 @@ CIRCUIT_ID, REMOTE_ID = 1, 2
 
 def suboptions(data: bytes) -> tuple[tuple[int, bytes], ...]:
     """Option 82's sub-options: code, length, value (no padding, no end)."""
-    reader, pairs = Reader(data, "relay agent information"), []
-    while not reader.done():
-        code = reader.byte()
-        pairs.append((code, reader.take(reader.byte(), code)))
-    return tuple(pairs)
+    return tuple(Reader(data, 0, "relay agent information").suboptions())
 
 
 def suboption_bytes(pairs: Iterable[tuple[int, bytes]]) -> bytes:

@@ -18,6 +18,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping
 
 DEFAULT_PATH = "/opt/lanlab/dhcp/dhcp.toml"
@@ -35,11 +36,17 @@ class Subnet:
     router: ipaddress.IPv4Address | None = None
     pool: tuple[ipaddress.IPv4Address, ipaddress.IPv4Address] | None = None
 
+    @cached_property
     def pool_addresses(self) -> range:
         """The pool as a range of integers (first..last inclusive), empty if no pool."""
         if self.pool is None:
             return range(0)
         return range(int(self.pool[0]), int(self.pool[1]) + 1)
+
+    @cached_property
+    def addresses(self) -> range:
+        """Every address of the network, as integers (membership tests without objects)."""
+        return range(int(self.network.network_address), int(self.network.broadcast_address) + 1)
 
 
 @dataclass(frozen=True)

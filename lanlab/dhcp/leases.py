@@ -21,8 +21,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 BOUND, RELEASED, DECLINED, EXPIRED = "bound", "released", "declined", "expired"
 STATES = (BOUND, RELEASED, DECLINED, EXPIRED)
@@ -34,8 +33,8 @@ class LeaseError(RuntimeError):
     """The lease directory cannot be read or written; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Lease:
+class Lease(NamedTuple):
+    """One lease's state (a NamedTuple: immutable, and cheap to make for every ACK)."""
     address: ipaddress.IPv4Address
     client: bytes          # option 61, or htype + hardware address when there is none
     hwaddr: bytes

@@ -2,17 +2,27 @@
 
     python3 -m lanlab.dhcp.serve [--config FILE] [--leases DIR] [--no-ddns] [--bind ADDR]
 
-Each turn of the loop takes every waiting request (up to a batch), lets the server
-decide, writes all the batch's lease changes with one write and one fsync (group commit),
-and only then sends the replies: no ACK leaves before its lease is on disk. Once a
-second it returns expired leases to the pools. Bad packets cost one log line each (at
-most 100 lines a second); an error in one packet never stops the loop.
+Two threads, so that waiting for the disk never stops the server from listening:
+
+    the loop       takes every waiting request (up to a batch), lets the server decide,
+                   sends at once the replies that change no lease (OFFER, NAK, INFORM),
+                   and hands the others to the committer; once a second it returns
+                   expired leases to the pools
+    the committer  group commit: takes everything handed over since its last turn,
+                   writes all the lease changes with one write and one fsync, and only
+                   then sends their replies (the ACKs); while it waits for the disk the
+                   next group gathers
+
+So no ACK leaves before its lease is on disk, and under load one fsync covers many
+ACKs. Bad packets cost one log line each (at most 100 lines a second); an error in one
+packet never stops the loop.
 """
 from __future__ import annotations
 
 import argparse
 import select
 import sys
+import threading
 import time
 from typing import Callable
 
@@ -36,21 +46,62 @@ def handle(server: Server, data: bytes, source: tuple, now: float, log: Log) -> 
     return outcome
 
 
-def finish(outcomes: list[Outcome], sock, store: LeaseStore, dns: DnsQueue, log: Log) -> None:
-    """Durable first, then the replies, then DNS (which never holds DHCP up)."""
-    changes = [change for outcome in outcomes for change in outcome.changes]
-    try:
-        store.commit(changes)
-    except LeaseError as error:
-        log(f"{error}: the replies of {len(outcomes)} requests are not sent")
-        outcomes = [outcome for outcome in outcomes if not outcome.changes]
+def send_replies(sock, outcomes: list[Outcome], dns: DnsQueue, log: Log) -> None:
     for outcome in outcomes:
         for reply in outcome.replies:
             log(send(sock, reply.data, reply.address, reply.port))
-        dns.put(outcome.dns)
+        if outcome.dns:
+            dns.put(outcome.dns)
 
 
-def run(sock, server: Server, store: LeaseStore, dns: DnsQueue, log: Log,
+class Committer:
+    """Durable first, then the replies, then DNS (which never holds DHCP up)."""
+
+    def __init__(self, sock, server: Server, store: LeaseStore, dns: DnsQueue, log: Log):
+        self.sock, self.server, self.store, self.dns, self.log = sock, server, store, dns, log
+        self.pending: list[Outcome] = []
+        self.ready = threading.Condition()
+        self.thread = threading.Thread(target=self.run, name="commit", daemon=True)
+
+    def start(self) -> "Committer":
+        self.thread.start()
+        return self
+
+    def submit(self, outcomes: list[Outcome]) -> None:
+        with self.ready:
+            self.pending.extend(outcomes)
+            self.ready.notify()
+
+    def take(self) -> list[Outcome]:
+        with self.ready:
+            while not self.pending:
+                self.ready.wait()
+            group, self.pending = self.pending, []
+            return group
+
+    def run(self) -> None:
+        while True:
+            group = self.take()
+            try:
+                self.commit(group)
+            except Exception as error:  # the committer must outlive any one group
+                self.log(f"internal error committing {len(group)} lease changes: {error!r}")
+
+    def commit(self, group: list[Outcome]) -> None:
+        try:
+            self.store.commit([change for outcome in group for change in outcome.changes])
+        except LeaseError as error:
+            self.log(f"{error}: {len(group)} ACKs are not sent")
+            return
+        send_replies(self.sock, group, self.dns, self.log)
+        if self.store.wants_compaction():
+            try:
+                self.store.compact(self.server.leases())
+            except LeaseError as error:
+                self.log(str(error))
+
+
+def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
         stop: Callable[[], bool] = lambda: False) -> None:
     next_tick = 0.0
     while not stop():
@@ -61,16 +112,10 @@ def run(sock, server: Server, store: LeaseStore, dns: DnsQueue, log: Log,
             next_tick = now + TICK
             outcomes.append(server.expire(now))
             log(outcomes[-1].log)
-        finish(outcomes, sock, store, dns, log)
-        if store.wants_compaction():
-            compact(server, store, log)
-
-
-def compact(server: Server, store: LeaseStore, log: Log) -> None:
-    try:
-        store.compact(server.leases())
-    except LeaseError as error:
-        log(str(error))
+        durable = [outcome for outcome in outcomes if outcome.changes]
+        if durable:
+            committer.submit(durable)
+        send_replies(sock, [outcome for outcome in outcomes if not outcome.changes], dns, log)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -101,8 +146,9 @@ def main(argv: list[str] | None = None, ready: Callable[[], None] = lambda: None
                    config.ddns_key, config.ddns_ttl, log)
     dns.start()
     dns.put(server.dns_now(now))
+    committer = Committer(sock, server, store, dns, log).start()
     ready()
-    run(sock, server, store, dns, log)
+    run(sock, server, committer, dns, log)
     return 0
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 
 BATCH = 256  # packets handled (and committed to disk) together at most
-RECEIVE_BUFFER = 4 << 20
+RECEIVE_BUFFER = 1 << 20
 
 
 def udp_socket(port: int, device: str | None = None, address: str = "") -> socket.socket:

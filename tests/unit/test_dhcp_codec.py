@@ -100,7 +100,7 @@ def test_long_option_is_split_in_255_byte_parts():
     (GOLDEN_DISCOVER[:239], "truncated"),
     (GOLDEN_DISCOVER[:236] + b"\x63\x82\x53\x64" + GOLDEN_DISCOVER[240:], "magic cookie"),
     (GOLDEN_DISCOVER[:240] + bytes.fromhex("35 01 01 0c 20 61 6c"), "claims 32 bytes"),
-    (GOLDEN_DISCOVER[:240] + bytes.fromhex("35 01 01 0c"), "middle of an option"),
+    (GOLDEN_DISCOVER[:240] + bytes.fromhex("35 01 01 0c"), "middle of option"),
     (b"\x03" + GOLDEN_DISCOVER[1:], "op 3"),
     (GOLDEN_DISCOVER[:2] + b"\x11" + GOLDEN_DISCOVER[3:], "hardware address length 17"),
 ])

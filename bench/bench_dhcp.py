@@ -1,0 +1,292 @@
+"""DHCP benchmark: lanlab's server against ISC Kea and dnsmasq, measured by perfdhcp (issue 3).
+
+    python -m bench.bench_dhcp [--duration 10] [--clients 1000] [--start 500] [--max 40000]
+        prints a markdown table (run alone)
+    run(ctx) -> list[bench.Result]     for the `make bench` runner (bench/__init__.py)
+    measure(duration=10, clients=1000, start=500, top=40000, say=print) -> dict
+        the figures: {"servers": {name: {"rate", "achieved", "drops", "latency_ms",
+        "steps"}}, "ratios": {...}, "setup": str, "commands": [...]}
+
+Setup, the same for the three servers, in one run: one container from the lanlab-bench
+image with no network at all (`--network none`: no packet can leave it). Inside it a
+veth pair joins a network namespace "cl" (10.250.0.1, where perfdhcp runs, acting as a
+relay: giaddr 10.250.0.1) to the container's own namespace (10.250.0.2, where the server
+runs). Each server in turn serves 10.250.0.0/16 with a pool of 51,200 addresses, router,
+DNS server and domain options and one-hour leases, its leases on a Docker volume:
+
+    lanlab   python3 -m lanlab.dhcp.serve (this tree's lanlab/), every ACK fsynced first
+    Kea      kea-dhcp4, memfile leases (CSV, persist: written, not fsynced), UDP sockets,
+             single-threaded
+    dnsmasq  dnsmasq, DHCP only (--port=0), lease file, --no-ping
+
+perfdhcp -4 -g single -R CLIENTS -r RATE -p DURATION runs DORA exchanges; a rate passes
+if at most 0.1% of exchanges drop (DISCOVER-OFFER plus REQUEST-ACK drops over DISCOVERs
+sent). The rate doubles from `start` until a rate fails, then a binary search (3 steps)
+finds the highest rate that passes. Bounded: each perfdhcp run is limited by `timeout`,
+and the container and volume are removed at the end, whatever happens.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import docker
+import docker.errors
+
+BUDGET = 1200  # seconds, for the `make bench` runner
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGE = "lanlab-bench:latest"
+SITE = "/usr/local/lib/python3.11/dist-packages/lanlab"
+SERVER, RELAY = "10.250.0.2", "10.250.0.1"
+POOL = ("10.250.1.0", "10.250.200.255")
+MAX_DROPS = 0.001
+LABEL = "lanlab.bench"
+
+NETWORK_SETUP = f"""
+ip link set lo up
+ip netns add cl
+ip link add b0 type veth peer name b1
+ip link set b0 netns cl
+ip -n cl link set lo up
+ip -n cl link set b0 up
+ip -n cl addr add {RELAY}/16 dev b0
+ip link set b1 up
+ip addr add {SERVER}/16 dev b1
+mkdir -p /run/kea /var/lib/bench
+"""
+
+LANLAB_CONFIG = f"""
+[server]
+identifier = "{SERVER}"
+dns_servers = ["10.250.0.3"]
+domain = "bench.internal"
+lease_time = 3600
+lease_dir = "/var/lib/bench/lanlab"
+
+[[subnet]]
+name = "bench"
+network = "10.250.0.0/16"
+router = "{RELAY}"
+pool = ["{POOL[0]}", "{POOL[1]}"]
+"""
+
+KEA_CONFIG = f"""{{"Dhcp4": {{
+  "interfaces-config": {{"interfaces": ["b1"], "dhcp-socket-type": "udp"}},
+  "lease-database": {{"type": "memfile", "persist": true, "lfc-interval": 0,
+                      "name": "/var/lib/bench/kea/leases4.csv"}},
+  "multi-threading": {{"enable-multi-threading": false}},
+  "valid-lifetime": 3600, "renew-timer": 1800, "rebind-timer": 3150,
+  "subnet4": [{{"id": 1, "subnet": "10.250.0.0/16",
+               "pools": [{{"pool": "{POOL[0]} - {POOL[1]}"}}],
+               "option-data": [{{"name": "routers", "data": "{RELAY}"}},
+                               {{"name": "domain-name-servers", "data": "10.250.0.3"}},
+                               {{"name": "domain-name", "data": "bench.internal"}}]}}],
+  "loggers": [{{"name": "kea-dhcp4", "severity": "WARN",
+                "output_options": [{{"output": "stderr"}}]}}]
+}}}}
+"""
+
+SERVERS = {
+    "lanlab": ("mkdir -p /var/lib/bench/lanlab && cat > /tmp/lanlab.toml <<'EOF'\n" + LANLAB_CONFIG + "EOF\n"
+               "exec python3 -m lanlab.dhcp.serve --config /tmp/lanlab.toml --bind " + SERVER + " --no-ddns"),
+    "kea": ("mkdir -p /var/lib/bench/kea && cat > /tmp/kea.json <<'EOF'\n" + KEA_CONFIG + "EOF\n"
+            "exec kea-dhcp4 -c /tmp/kea.json"),
+    "dnsmasq": ("exec dnsmasq --no-daemon --port=0 --interface=b1 --bind-interfaces --no-ping "
+                f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h --dhcp-lease-max=100000 "
+                "--dhcp-leasefile=/var/lib/bench/dnsmasq.leases "
+                f"--dhcp-option=3,{RELAY} --dhcp-option=6,10.250.0.3 --dhcp-option=15,bench.internal "
+                "--log-facility=- --quiet-dhcp"),
+}
+NAMES = {"lanlab": "lanlab (fsync per group)", "kea": "Kea 2.2 kea-dhcp4 (memfile)", "dnsmasq": "dnsmasq 2.90"}
+
+
+def say(message: str) -> None:
+    print(f"bench-dhcp: {message}", file=sys.stderr, flush=True)
+
+
+def perfdhcp_argv(rate: int, clients: int, duration: int) -> list[str]:
+    return ["ip", "netns", "exec", "cl", "perfdhcp", "-4", "-g", "single", "-R", str(clients),
+            "-r", str(rate), "-p", str(duration), "-l", RELAY, SERVER]
+
+
+# --- perfdhcp's report ---------------------------------------------------------------------
+
+def parse_perfdhcp(text: str) -> dict:
+    """Sent, drops and delays of both exchanges (DISCOVER-OFFER, REQUEST-ACK)."""
+    sections = re.split(r"\*\*\*Statistics for: ", text)[1:]
+    stats = []
+    for section in sections:
+        numbers = {key: float(value) for key, value in
+                   re.findall(r"^(sent packets|received packets|drops|avg delay): ([\d.]+)", section, re.M)}
+        stats.append(numbers)
+    rate = re.search(r"^Rate: ([\d.]+)", text, re.M)
+    if len(stats) < 2 or not rate or not stats[0].get("sent packets"):
+        return {"ok": False, "achieved": 0.0, "drops": 1.0, "latency_ms": None}
+    sent = stats[0]["sent packets"]
+    dropped = stats[0].get("drops", sent) + stats[1].get("drops", 0)
+    latency = stats[0].get("avg delay", 0) + stats[1].get("avg delay", 0)
+    return {"ok": True, "achieved": float(rate.group(1)), "drops": dropped / sent, "latency_ms": latency}
+
+
+# --- the container -------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self):
+        self.client = docker.from_env(timeout=300)
+        tag = uuid.uuid4().hex[:8]
+        self.volume = self.client.volumes.create(f"lanlab-bench-dhcp-{tag}", labels={LABEL: "dhcp"})
+        self.container = self.client.containers.run(
+            IMAGE, ["sleep", "infinity"], detach=True, network_mode="none", init=True,
+            cap_add=["NET_ADMIN", "NET_RAW", "SYS_ADMIN"], labels={LABEL: "dhcp"},
+            volumes={self.volume.name: {"bind": "/var/lib/bench", "mode": "rw"},
+                     str(ROOT / "lanlab"): {"bind": SITE, "mode": "ro"}})
+        self.sh(NETWORK_SETUP, timeout=30, check=True)
+
+    def sh(self, script: str, timeout: int = 60, check: bool = False) -> str:
+        result = self.container.exec_run(["timeout", "-s", "KILL", str(timeout), "sh", "-c", script])
+        out = result.output.decode(errors="replace")
+        if check and result.exit_code != 0:
+            raise RuntimeError(f"bench container: `{script.strip().splitlines()[0]}` failed: {out.strip()[-300:]}")
+        return out
+
+    def start_server(self, name: str) -> None:
+        script = f"echo $$ > /tmp/{name}.pid\n{SERVERS[name]}"
+        self.container.exec_run(["sh", "-c", f"({script}) >/tmp/{name}.log 2>&1"], detach=True)
+        if not self.answers():
+            raise RuntimeError(f"{name} did not answer a DHCP exchange: {self.sh(f'tail -5 /tmp/{name}.log')}")
+
+    def answers(self, tries: int = 20) -> bool:
+        for _ in range(tries):
+            out = self.sh(" ".join(perfdhcp_argv(10, 1, 1)), timeout=15)
+            if parse_perfdhcp(out)["ok"] and "received packets: 0" not in out:
+                return True
+            time.sleep(0.5)
+        return False
+
+    def stop_server(self, name: str) -> None:
+        self.sh(f"kill $(cat /tmp/{name}.pid) 2>/dev/null; sleep 0.5; kill -9 $(cat /tmp/{name}.pid) 2>/dev/null; true")
+
+    def perfdhcp(self, rate: int, clients: int, duration: int) -> dict:
+        out = self.sh(" ".join(perfdhcp_argv(rate, clients, duration)), timeout=duration + 30)
+        return {"rate": rate, **parse_perfdhcp(out)}
+
+    def remove(self) -> None:
+        for remove in (lambda: self.container.remove(force=True), lambda: self.volume.remove(force=True)):
+            try:
+                remove()
+            except docker.errors.APIError as error:
+                say(f"cleanup: {error}")
+
+
+def highest_rate(bench: Bench, name: str, clients: int, duration: int, start: int, top: int) -> dict:
+    """Double until a rate fails, then bisect three times; the best passing step."""
+    steps, passed, failed = [], None, None
+    rate = start
+    while rate <= top:
+        step = bench.perfdhcp(rate, clients, duration)
+        steps.append(step)
+        say(f"{name}: {rate}/s -> {step['achieved']:.0f}/s achieved, {step['drops'] * 100:.3f}% dropped")
+        if step["drops"] <= MAX_DROPS:
+            passed, rate = step, rate * 2
+        else:
+            failed = step
+            break
+    low = passed["rate"] if passed else 0
+    high = failed["rate"] if failed else None
+    for _ in range(3 if high else 0):
+        rate = (low + high) // 2
+        if rate <= low or rate >= high:
+            break
+        step = bench.perfdhcp(rate, clients, duration)
+        steps.append(step)
+        say(f"{name}: {rate}/s -> {step['achieved']:.0f}/s achieved, {step['drops'] * 100:.3f}% dropped")
+        if step["drops"] <= MAX_DROPS:
+            passed, low = step, rate
+        else:
+            high = rate
+    best = passed or {"rate": 0, "achieved": 0.0, "drops": None, "latency_ms": None}
+    return {"rate": best["rate"], "achieved": best["achieved"], "drops": best["drops"],
+            "latency_ms": best["latency_ms"], "steps": steps}
+
+
+def measure(duration: int = 10, clients: int = 1000, start: int = 500, top: int = 40000,
+            say=say) -> dict:
+    results = {}
+    bench = Bench()
+    try:
+        for name in SERVERS:
+            say(f"{name}: starting")
+            bench.start_server(name)
+            try:
+                results[name] = highest_rate(bench, name, clients, duration, start, top)
+            finally:
+                bench.stop_server(name)
+    finally:
+        bench.remove()
+    ours = results["lanlab"]["achieved"]
+    ratios = {peer: (ours / results[peer]["achieved"] if results[peer]["achieved"] else None)
+              for peer in ("kea", "dnsmasq")}
+    return {"servers": results, "ratios": ratios, "clients": clients, "duration": duration,
+            "commands": [" ".join(perfdhcp_argv(0, clients, duration)).replace("-r 0", "-r RATE"),
+                         "python -m bench.bench_dhcp"]}
+
+
+# --- output --------------------------------------------------------------------------------
+
+def markdown(figures: dict) -> str:
+    lines = [f"DHCP DORA exchanges/s, {figures['clients']} clients, perfdhcp -g single as a relay, "
+             f"{figures['duration']} s per step, highest rate with <= 0.1% drops:", "",
+             "| server | highest passing rate (asked) | achieved | drops | latency (DO+RA avg) |",
+             "|---|---|---|---|---|"]
+    for name, result in figures["servers"].items():
+        drops = f"{result['drops'] * 100:.3f}%" if result["drops"] is not None else "-"
+        latency = f"{result['latency_ms']:.1f} ms" if result["latency_ms"] is not None else "-"
+        lines.append(f"| {NAMES[name]} | {result['rate']}/s | {result['achieved']:.0f}/s | {drops} | {latency} |")
+    for peer, ratio in figures["ratios"].items():
+        text = f"{ratio:.2f}x" if ratio is not None else "n/a"
+        lines.append(f"\nlanlab / {NAMES[peer]}: {text}")
+    return "\n".join(lines)
+
+
+def run(ctx) -> list:
+    """The `make bench` runner's entry point (see bench/__init__.py)."""
+    from bench import Result
+
+    figures = measure(say=ctx.say)
+    ours = figures["servers"]["lanlab"]["achieved"]
+    results = []
+    for peer, target in (("kea", 1.0), ("dnsmasq", 10.0)):
+        theirs = figures["servers"][peer]["achieved"]
+        results.append(Result(
+            name=f"DHCP DORA exchanges/s, {figures['clients']} clients, <= 0.1% drops (vs {peer})",
+            ours=round(ours), peer_name=NAMES[peer], peer=round(theirs), unit="exchanges/s",
+            higher_is_better=True, target=f">= {target:g}x {NAMES[peer]}",
+            met=bool(theirs) and ours >= target * theirs,
+            notes=markdown(figures).splitlines()[0], commands=tuple(figures["commands"])))
+    ctx.note(markdown(figures))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_dhcp", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per perfdhcp run")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--start", type=int, default=500, help="first rate tried (exchanges/s)")
+    parser.add_argument("--max", type=int, default=40000, help="highest rate tried")
+    args = parser.parse_args(argv)
+    try:
+        figures = measure(args.duration, args.clients, args.start, args.max)
+    except (docker.errors.DockerException, RuntimeError) as error:
+        print(f"bench-dhcp: error: {error}", file=sys.stderr)
+        return 1
+    print(markdown(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
