@@ -1,0 +1,90 @@
+"""The DNS queue: leases become lanlab.ddns calls in a background thread, with retries
+while the key or the DNS server is missing, and one log line if lanlab.ddns is absent.
+lanlab.ddns belongs to the DNS issue: here a stand-in module with the same interface."""
+import ipaddress
+import sys
+import threading
+import time
+import types
+
+import pytest
+
+from lanlab.dhcp import dnsq
+from lanlab.dhcp.server import DnsChange
+
+
+class DdnsError(Exception):
+    pass
+
+
+def fake_ddns(fail_key: int, fail_add: int):
+    calls, done = [], threading.Event()
+    state = {"key": fail_key, "add": fail_add}
+
+    def load_key(path):
+        if state["key"] > 0:
+            state["key"] -= 1
+            raise DdnsError(f"no key at {path}")
+        return "KEY"
+
+    def add_host(server, hostname, address, ttl, key):
+        if state["add"] > 0:
+            state["add"] -= 1
+            raise DdnsError("SERVFAIL")
+        calls.append(("add", server, hostname, address, ttl, key))
+
+    def remove_host(server, hostname, address, key):
+        calls.append(("remove", server, hostname, address, key))
+        done.set()
+
+    module = types.SimpleNamespace(DdnsError=DdnsError, load_key=load_key, add_host=add_host,
+                                   remove_host=remove_host)
+    return module, calls, done
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    monkeypatch.setattr(dnsq, "PAUSES", (0.01,))
+
+
+def test_changes_reach_ddns_in_order_despite_failures(monkeypatch, quick):
+    module, calls, done = fake_ddns(fail_key=2, fail_add=1)
+    monkeypatch.setitem(sys.modules, "lanlab.ddns", module)
+    monkeypatch.setattr("lanlab.ddns", module, raising=False)
+    lines = []
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
+    queue.start()
+    address = ipaddress.IPv4Address("192.168.7.100")
+    queue.put([DnsChange("add", "bob", address), DnsChange("remove", "bob", address)])
+    assert done.wait(5), f"the worker must get through a missing key and a failed update: {lines}"
+    assert calls == [("add", "10.0.0.3", "bob", "192.168.7.100", 300, "KEY"),
+                     ("remove", "10.0.0.3", "bob", "192.168.7.100", "KEY")], \
+        "each lease change becomes one ddns call, in order, with the key and the TTL"
+    assert any("no key" in line for line in lines), "a retry says why, in the log"
+
+
+def test_put_never_blocks_the_server(monkeypatch, quick):
+    module, calls, done = fake_ddns(fail_key=0, fail_add=0)
+    hung = threading.Event()
+    module.add_host = lambda *args: hung.wait(10)  # a DNS server that does not answer
+    monkeypatch.setitem(sys.modules, "lanlab.ddns", module)
+    monkeypatch.setattr("lanlab.ddns", module, raising=False)
+    lines = []
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
+    queue.start()
+    started = time.monotonic()
+    queue.put([DnsChange("add", f"h{i}", ipaddress.IPv4Address(i)) for i in range(dnsq.MAX_PENDING + 50)])
+    took = time.monotonic() - started
+    hung.set()
+    assert took < 5, f"DHCP must never wait for DNS, even with DNS hanging (put took {took:.1f} s)"
+    assert any("queue full" in line for line in lines), "what does not fit is dropped with a log line"
+
+
+def test_missing_module_is_one_log_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "lanlab.ddns", None)  # import of it raises ImportError
+    lines = []
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
+    queue.start()
+    queue.put([DnsChange("add", "bob", ipaddress.IPv4Address("192.168.7.100"))])
+    assert len(lines) == 1 and "lanlab.ddns" in lines[0], "no lanlab.ddns: one line says DNS will not follow"
+    assert queue.thread is None, "and no worker runs"
