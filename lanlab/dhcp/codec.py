@@ -186,22 +186,22 @@ class Message:
     file: bytes = b""
     options: tuple[tuple[int, bytes], ...] = field(default=())
 
+    def __post_init__(self):
+        # code -> value, for lookups (not a field: it is the options, indexed)
+        self.__dict__["index"] = merged_index(self.options)
+
     def option(self, key: int | str) -> bytes | None:
-        code = key if key.__class__ is int else code_of(key)
-        for have, data in self.options:
-            if have == code:
-                return data
-        return None
+        return self.index.get(key if key.__class__ is int else code_of(key))
 
     def get(self, key: int | str, default=None):
         """The typed value of an option, or `default` if it is absent; DhcpError if bad."""
         code = key if key.__class__ is int else code_of(key)
-        data = self.option(code)
+        data = self.index.get(code)
         return default if data is None else decode(code, data)
 
     @property
     def message_type(self) -> int | None:
-        data = self.option(53)
+        data = self.index.get(53)
         return data[0] if data is not None and len(data) == 1 else None
 
     @property
@@ -274,12 +274,16 @@ def read_options(data: bytes, what: str, start: int = 0) -> list[tuple[int, byte
     return Reader(data, start, what).options()
 
 
-def merge(pairs: list[tuple[int, bytes]]) -> tuple[tuple[int, bytes], ...]:
+def merged_index(pairs) -> dict[int, bytes]:
     """RFC 3396: several instances of one option are one value, in order."""
     merged: dict[int, bytes] = {}
     for code, value in pairs:
         merged[code] = merged[code] + value if code in merged else value
-    return tuple(merged.items())
+    return merged
+
+
+def merge(pairs: list[tuple[int, bytes]]) -> tuple[tuple[int, bytes], ...]:
+    return tuple(merged_index(pairs).items())
 
 
 ADDRESSES: dict[bytes, ipaddress.IPv4Address] = {bytes(4): ZERO}
@@ -316,13 +320,15 @@ def parse(data: bytes) -> Message:
     if 52 in options:
         pairs += overloaded(options[52], file, sname)
     if len(options) != len(pairs):
-        options = dict(merge(pairs))
+        options = merged_index(pairs)
     # A frozen dataclass, filled without its __init__ (15 checked setattrs): parse runs
     # for every packet, and every field was checked above.
     message = object.__new__(Message)
-    message.__dict__.update(zip(FIELDS, (
+    fields = message.__dict__
+    fields.update(zip(FIELDS, (
         op, htype, hlen, hops, xid, secs, flags, address(ciaddr), address(yiaddr),
         address(siaddr), address(giaddr), chaddr, sname, file, tuple(options.items()))))
+    fields["index"] = options
     return message
 
 

@@ -1,5 +1,6 @@
 """The relay agent (RFC 2131 4.1, RFC 1542 4, RFC 3046): giaddr, hops, option 82 there and
 back, and which replies go where."""
+import dataclasses
 import ipaddress
 import sys
 from pathlib import Path
@@ -82,7 +83,7 @@ def test_reply_to_a_client_with_an_address_is_unicast():
 
 def test_reply_for_a_foreign_giaddr_or_circuit_is_dropped():
     reply = codec.parse(server_reply().data)
-    other = codec.build(codec.Message(**{**reply.__dict__, "giaddr": IP("192.168.99.1")}))
+    other = codec.build(dataclasses.replace(reply, giaddr=IP("192.168.99.1")))
     assert "not one of this relay's" in RELAY.from_server(other), "giaddr must be one of ours"
     wrong = codec.edit(server_reply().data, drop=82,
                        append=codec.option_bytes([(82, codec.suboption_bytes([(1, b"192.168.13.0/24")]))]))
