@@ -91,12 +91,15 @@ KEA_CONFIG = f"""{{"Dhcp4": {{
 }}}}
 """
 
-SERVERS = {
-    "lanlab": ("mkdir -p /var/lib/bench/lanlab && cat > /tmp/lanlab.toml <<'EOF'\n" + LANLAB_CONFIG + "EOF\n"
-               "exec python3 -m lanlab.dhcp.serve --config /tmp/lanlab.toml --bind " + SERVER + " --no-ddns"),
-    "kea": ("mkdir -p /var/lib/bench/kea && cat > /tmp/kea.json <<'EOF'\n" + KEA_CONFIG + "EOF\n"
-            "exec kea-dhcp4 -c /tmp/kea.json"),
-    "dnsmasq": ("exec dnsmasq --no-daemon --port=0 --interface=b1 --bind-interfaces --no-ping "
+PREPARE = {  # files each server needs, written before it starts
+    "lanlab": "mkdir -p /var/lib/bench/lanlab && cat > /tmp/lanlab.toml <<'EOF'\n" + LANLAB_CONFIG + "EOF\n",
+    "kea": "mkdir -p /var/lib/bench/kea && cat > /tmp/kea.json <<'EOF'\n" + KEA_CONFIG + "EOF\n",
+    "dnsmasq": "touch /var/lib/bench/dnsmasq.leases",
+}
+SERVERS = {  # the command line of each server, run in the foreground
+    "lanlab": f"python3 -m lanlab.dhcp.serve --config /tmp/lanlab.toml --bind {SERVER} --no-ddns",
+    "kea": "kea-dhcp4 -c /tmp/kea.json",
+    "dnsmasq": ("dnsmasq --no-daemon --port=0 --interface=b1 --bind-interfaces --no-ping "
                 f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h --dhcp-lease-max=100000 "
                 "--dhcp-leasefile=/var/lib/bench/dnsmasq.leases "
                 f"--dhcp-option=3,{RELAY} --dhcp-option=6,10.250.0.3 --dhcp-option=15,bench.internal "
@@ -155,10 +158,15 @@ class Bench:
         return out
 
     def start_server(self, name: str) -> None:
-        script = f"echo $$ > /tmp/{name}.pid\n{SERVERS[name]}"
-        self.container.exec_run(["sh", "-c", f"({script}) >/tmp/{name}.log 2>&1"], detach=True)
-        if not self.answers():
-            raise RuntimeError(f"{name} did not answer a DHCP exchange: {self.sh(f'tail -5 /tmp/{name}.log')}")
+        self.sh(PREPARE[name], check=True)
+        # $$ is this sh, and exec makes the server that same process: the pid file is right
+        self.container.exec_run(["sh", "-c", f"echo $$ > /tmp/{name}.pid; exec {SERVERS[name]} "
+                                             f">/tmp/{name}.log 2>&1"], detach=True)
+        if not self.answers() or not self.running(name):
+            raise RuntimeError(f"{name} did not start and answer: {self.sh(f'tail -5 /tmp/{name}.log')}")
+
+    def running(self, name: str) -> bool:
+        return "alive" in self.sh(f"kill -0 $(cat /tmp/{name}.pid) 2>/dev/null && echo alive")
 
     def answers(self, tries: int = 20) -> bool:
         for _ in range(tries):
@@ -169,7 +177,9 @@ class Bench:
         return False
 
     def stop_server(self, name: str) -> None:
-        self.sh(f"kill $(cat /tmp/{name}.pid) 2>/dev/null; sleep 0.5; kill -9 $(cat /tmp/{name}.pid) 2>/dev/null; true")
+        self.sh(f"kill $(cat /tmp/{name}.pid) 2>/dev/null; sleep 1; kill -9 $(cat /tmp/{name}.pid) 2>/dev/null; true")
+        if self.running(name):
+            raise RuntimeError(f"{name} (pid file /tmp/{name}.pid) would not stop")
 
     def perfdhcp(self, rate: int, clients: int, duration: int) -> dict:
         out = self.sh(" ".join(perfdhcp_argv(rate, clients, duration)), timeout=duration + 30)
