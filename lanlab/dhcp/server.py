@@ -28,7 +28,7 @@ from typing import NamedTuple
 from lanlab.dhcp import codec
 from lanlab.dhcp.codec import ACK, DECLINE, DISCOVER, INFORM, NAK, OFFER, RELEASE, REQUEST, ZERO
 from lanlab.dhcp.config import Config, Reservation, Subnet
-from lanlab.dhcp.leases import BOUND, DECLINED, EXPIRED, RELEASED, Lease, client_text
+from lanlab.dhcp.leases import BOUND, DECLINED, EXPIRED, RELEASED, Lease, clean_hostname, client_text
 
 SERVER_PORT, CLIENT_PORT = 67, 68
 BROADCAST = "255.255.255.255"
@@ -144,7 +144,7 @@ class Server:
         if subnet is None:
             where = msg.giaddr if msg.giaddr != ZERO else msg.ciaddr
             return drop(f"dropped {codec.type_name(kind)} from {client_text(client)}: {where} is in no subnet served here")
-        hostname = msg.get(12, "")
+        hostname = clean_hostname(msg.get(12, ""))  # it goes into logs, files and DNS
         return Ask(msg, kind, client, hostname, subnet, self.reservation_for(client, hostname, subnet))
 
     def subnet_for(self, msg: codec.Message) -> Subnet | None:

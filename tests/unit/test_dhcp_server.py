@@ -248,3 +248,15 @@ def test_bad_input_is_dropped_with_one_log_line():
         assert outcome.replies == (), f"{name}: dropped, not answered"
         assert outcome.log and "\n" not in outcome.log, f"{name}: exactly one log line"
     dora(s, 1, NOW)
+
+
+def test_a_hostname_cannot_break_a_log_line():
+    s = server()
+    evil = "evil\nlanlab[dhcp]: forged"
+    ack, outcome = dora(s, 1, NOW, hostname=evil)
+    assert "\n" not in outcome.log and outcome.changes[0].hostname == "evil-lanlab-dhcp--forged", \
+        "option 12 is cleaned before it reaches logs, the lease file and DNS"
+    for n in range(2, 6):
+        dora(s, n, NOW)
+    full = s.handle_packet(request(codec.DISCOVER, 9, hostname=evil), NOW)
+    assert "full" in full.log and "\n" not in full.log, "a drop's log line stays one line"
