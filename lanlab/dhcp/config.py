@@ -7,6 +7,8 @@ generated lab. The server reads the path in LANLAB_DHCP_CONFIG, by default
 /opt/lanlab/dhcp/dhcp.toml.
 
     [server]   identifier (option 54), dns_servers (6), domain (15), lease_time (51),
+               lease_slack (how much longer than promised a lease is recorded as held,
+               default lease_time / 2: renewals inside it need no disk write),
                offer_hold, decline_hold (seconds), lease_dir, ddns_* (DNS updates)
     [[subnet]] name, network, router (3), pool = [first, last] (optional: no pool, no leases)
     [[reservation]] address, and hostname (option 12) and/or client_id (option 61, hex)
@@ -64,6 +66,7 @@ class Config:
     dns_servers: tuple[ipaddress.IPv4Address, ...] = ()
     domain: str = ""
     lease_time: int = 3600
+    lease_slack: int = 1800
     offer_hold: int = 30
     decline_hold: int = 3600
     lease_dir: str = "/var/lib/lanlab/dhcp"
@@ -166,13 +169,15 @@ def from_data(data: dict) -> Config:
     server = data.get("server", {})
     dns = tuple(address(a, "server.dns_servers") for a in server.get("dns_servers", []))
     ddns = server.get("ddns_server")
+    lease_time = number(server.get("lease_time", 3600), "server.lease_time", 60)
     return Config(
         identifier=address(server.get("identifier"), "server.identifier"),
         subnets=tuple(subnet_from(s) for s in data.get("subnet", [])),
         reservations=tuple(reservation_from(r) for r in data.get("reservation", [])),
         dns_servers=dns,
         domain=str(server.get("domain", "")),
-        lease_time=number(server.get("lease_time", 3600), "server.lease_time", 60),
+        lease_time=lease_time,
+        lease_slack=number(server.get("lease_slack", lease_time // 2), "server.lease_slack", 0),
         offer_hold=number(server.get("offer_hold", 30), "server.offer_hold"),
         decline_hold=number(server.get("decline_hold", 3600), "server.decline_hold"),
         lease_dir=str(server.get("lease_dir", "/var/lib/lanlab/dhcp")),

@@ -289,31 +289,41 @@ class Server:
         return Outcome(replies=(self.reply(ask, ACK, None, lease=False),))
 
     def ack(self, ask: Ask, address: int, now: float) -> Outcome:
-        msg = ask.msg
-        lease = Lease(ipaddress.IPv4Address(address), ask.client, msg.hwaddr, ask.hostname,
-                      int(now) + self.config.lease_time, BOUND)
-        changes, dns, log = [lease], [], ""
+        """ACK `address` for lease_time. The record says the address is held lease_slack
+        longer than promised, so a renewal that the record already covers needs no
+        write: every ACK is durable, but not every ACK costs a disk write."""
         before = self.by_address.get(address)
+        promised = int(now) + self.config.lease_time
+        self.drop_offer(ask.client)
+        reply = (self.reply(ask, ACK, address),)
+        if not renews(before, ask, now):
+            return self.bind(ask, address, before, promised + self.config.lease_slack, now, reply)
+        if before.expires >= promised:
+            return Outcome(replies=reply)
+        lease = before._replace(expires=promised + self.config.lease_slack)
+        self.remember(lease)
+        return Outcome(replies=reply, changes=(lease,))
+
+    def bind(self, ask: Ask, address: int, before: Lease | None, expires: int, now: float,
+             reply: tuple[Reply, ...]) -> Outcome:
+        """A new binding (a new client, address or host name): written, told to DNS, logged."""
+        lease = Lease(ipaddress.IPv4Address(address), ask.client, ask.msg.hwaddr, ask.hostname, expires, BOUND)
+        changes, dns = [], []
         old = self.by_client.get(ask.client)
         if old is not None and old != address and self.by_address[old].state == BOUND:
-            moved = self.by_address[old]
-            changes.append(Lease(moved.address, moved.client, moved.hwaddr, moved.hostname, int(now), RELEASED))
+            moved = self.by_address[old]._replace(expires=int(now), state=RELEASED)
+            changes.append(moved)
             if moved.hostname:
                 dns.append(DnsChange("remove", moved.hostname, moved.address))
-        if before is not None and before.state == BOUND and before.hostname and before.active(now) \
-                and (before.client != ask.client or before.hostname != ask.hostname):
+        if before is not None and before.state == BOUND and before.hostname and before.active(now):
             dns.append(DnsChange("remove", before.hostname, before.address))
-        renewal = (before is not None and before.client == ask.client and before.active(now)
-                   and before.state == BOUND and before.hostname == ask.hostname)
-        if ask.hostname and not renewal:
+        if ask.hostname:
             dns.append(DnsChange("add", ask.hostname, lease.address))
-        if not renewal:
-            log = f"ACK {lease.address} to {ask.who} for {self.config.lease_time} s"
-        for change in changes[1:] + changes[:1]:
+        changes.append(lease)
+        for change in changes:
             self.remember(change)
-        self.drop_offer(ask.client)
-        return Outcome(replies=(self.reply(ask, ACK, address),), changes=tuple(changes),
-                       dns=tuple(dns), log=log)
+        return Outcome(replies=reply, changes=tuple(changes), dns=tuple(dns),
+                       log=f"ACK {lease.address} to {ask.who} for {self.config.lease_time} s")
 
     def nak(self, ask: Ask, why: str) -> Outcome:
         self.drop_offer(ask.client)
@@ -414,6 +424,13 @@ class Server:
             offered.append(codec.encode(15, config.domain))
         return pairs + [(code, value) for code, value in offered
                         if wanted is None or code in wanted or code in ALWAYS_SENT]
+
+
+def renews(before: Lease | None, ask: Ask, now: float) -> bool:
+    """Is this ACK the same binding again (same client, name and hardware address)?"""
+    return (before is not None and before.state == BOUND and before.expires > now
+            and before.client == ask.client and before.hostname == ask.hostname
+            and before.hwaddr == ask.msg.hwaddr)
 
 
 def matches(reservation: Reservation, client: bytes, hostname: str) -> bool:

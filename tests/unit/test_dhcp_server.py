@@ -143,7 +143,11 @@ def test_renewing_is_answered_to_ciaddr():
     renewed, where = only_reply(outcome)
     assert renewed.message_type == codec.ACK and renewed.ciaddr == ack.yiaddr, "RENEWING is ACKed"
     assert where == (str(ack.yiaddr), 68), "a unicast renewal is answered to ciaddr, port 68 (RFC 2131 4.1)"
-    assert outcome.changes[0].expires == int(NOW + 1800 + 3600), "the renewed lease's new end goes to disk"
+    assert outcome.changes == (), \
+        "at T1 the record on disk (lease + slack) already covers the new lease: nothing to write"
+    later = s.handle_packet(request(codec.REQUEST, 1, giaddr=None, ciaddr=ack.yiaddr), NOW + 2000)
+    assert later.changes[0].expires == int(NOW + 2000 + 3600 + 1800), \
+        "a renewal the record does not cover is written (with the slack) before its ACK"
 
 
 def test_rebinding_through_the_relay():
@@ -216,9 +220,10 @@ def test_full_pool_drops_with_a_log_line_and_still_serves_reservations():
 def test_expired_leases_go_back_to_the_pool():
     s = server()
     first = {dora(s, n, NOW, hostname=f"h{n}")[0].yiaddr for n in range(1, 6)}
-    outcome = s.expire(NOW + 3601)
-    assert len(outcome.changes) == 5 and len(outcome.dns) == 5, "all five leases end, and their DNS records"
-    later = {dora(s, n, NOW + 3700)[0].yiaddr for n in range(20, 25)}
+    assert s.expire(NOW + 3601).changes == (), "the server holds a lease lease_slack longer than promised"
+    outcome = s.expire(NOW + 3600 + 1800 + 1)
+    assert len(outcome.changes) == 5 and len(outcome.dns) == 5, "then all five leases end, and their DNS records"
+    later = {dora(s, n, NOW + 5500)[0].yiaddr for n in range(20, 25)}
     assert later == first, "new clients get the expired addresses"
 
 
