@@ -68,11 +68,11 @@ chmod +x /tmp/event
 """
 
 
-def udhcpc(release: bool = True, extra: str = "") -> str:
+def udhcpc(release: bool = True, extra: str = "", tries: int = 20) -> str:
     """busybox udhcpc: one lease, then exit (releasing it unless told not to)."""
     flags = "-R" if release else ""
     return (UDHCPC_SCRIPT + interface_lookup() + "\n"
-            f"busybox udhcpc -f -q -n {flags} -T 1 -t 20 -i $IF -s /tmp/event {extra} 2>&1")
+            f"busybox udhcpc -f -q -n {flags} -T 1 -t {tries} -i $IF -s /tmp/event {extra} 2>&1")
 
 
 def dhclient() -> str:

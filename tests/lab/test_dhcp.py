@@ -182,3 +182,14 @@ def test_fuzz_over_the_wire_then_a_real_dora(lab, plan):
     check_lease(throwaway.bound_fields(result.out), plan, "lan-b", "udhcpc after the fuzz")
     logs = lab.container("dhcp").logs(tail=400).decode()
     assert "dropped" in logs, "the server must log what it dropped"
+
+
+def test_requests_on_the_servers_own_subnet_are_not_relayed(lab, plan):
+    since = int(time.time())
+    result = throwaway.run(lab, "svc", throwaway.udhcpc(tries=2))
+    assert not throwaway.bound_fields(result.out), f"svc has no pool: no lease there\n{result.out}"
+    logs = lab.container("dhcp").logs(since=since).decode()
+    heard = [line for line in logs.splitlines() if "no pool on svc" in line]
+    assert heard, f"the server must hear the svc client itself and say it has no pool:\n{logs[-2000:]}"
+    relayed = [line for line in logs.splitlines() if f"[from {plan.svc.router}]" in line]
+    assert not relayed, f"the relay must not pass on requests from the server's own subnet:\n{relayed}"
