@@ -14,15 +14,23 @@ relay: giaddr 10.250.0.1) to the container's own namespace (10.250.0.2, where th
 runs). Each server in turn serves 10.250.0.0/16 with a pool of 51,200 addresses, router,
 DNS server and domain options and one-hour leases, its leases on a Docker volume:
 
-    lanlab   python3 -m lanlab.dhcp.serve (this tree's lanlab/), every ACK fsynced first
+    lanlab   python3 -m lanlab.dhcp.serve (this tree's lanlab/), every ACK durable before
+             it is sent: a lease is recorded lease_slack (1800 s) longer than promised,
+             so a renewal inside that needs no write; new leases are written and fsynced
+             in groups
+    lanlab-strict  the same with lease_slack = 0: every ACK is a journal line, fsynced
+             (in groups) before the ACK leaves
     Kea      kea-dhcp4, memfile leases (CSV, persist: written, not fsynced), UDP sockets,
              single-threaded
     dnsmasq  dnsmasq, DHCP only (--port=0), lease file, --no-ping
 
 perfdhcp -4 -g single -R CLIENTS -r RATE -p DURATION runs DORA exchanges; a rate passes
 if at most 0.1% of exchanges drop (DISCOVER-OFFER plus REQUEST-ACK drops over DISCOVERs
-sent). The rate doubles from `start` until a rate fails, then a binary search (3 steps)
-finds the highest rate that passes. Bounded: each perfdhcp run is limited by `timeout`,
+sent); a failing step is tried once more (the machine is shared). The rate doubles from
+`start` until a rate fails, then a binary search (3 steps) finds the highest rate that
+passes. Then, at a fixed 400/s, the server process's CPU time (/proc/PID/stat, all
+threads) per completed exchange: a figure that depends much less than the highest rate on
+what else the machine is doing. Bounded: each perfdhcp run is limited by `timeout`,
 and the container and volume are removed at the end, whatever happens.
 """
 from __future__ import annotations
@@ -37,14 +45,16 @@ from pathlib import Path
 import docker
 import docker.errors
 
-BUDGET = 1200  # seconds, for the `make bench` runner
+BUDGET = 2400  # seconds, for the `make bench` runner
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "lanlab-bench:latest"
 SITE = "/usr/local/lib/python3.11/dist-packages/lanlab"
 SERVER, RELAY = "10.250.0.2", "10.250.0.1"
 POOL = ("10.250.1.0", "10.250.200.255")
+OURS, PEERS = ("lanlab", "lanlab-strict"), ("kea", "dnsmasq")
 MAX_DROPS = 0.001
+CPU_RATE = 400  # exchanges/s at which the CPU cost per exchange is measured
 LABEL = "lanlab.bench"
 
 NETWORK_SETUP = f"""
@@ -91,13 +101,19 @@ KEA_CONFIG = f"""{{"Dhcp4": {{
 }}}}
 """
 
+STRICT_CONFIG = LANLAB_CONFIG.replace("lease_time = 3600", "lease_time = 3600\nlease_slack = 0").replace(
+    "/var/lib/bench/lanlab", "/var/lib/bench/lanlab-strict")
+
 PREPARE = {  # files each server needs, written before it starts
     "lanlab": "mkdir -p /var/lib/bench/lanlab && cat > /tmp/lanlab.toml <<'EOF'\n" + LANLAB_CONFIG + "EOF\n",
+    "lanlab-strict": ("mkdir -p /var/lib/bench/lanlab-strict && cat > /tmp/lanlab-strict.toml <<'EOF'\n"
+                      + STRICT_CONFIG + "EOF\n"),
     "kea": "mkdir -p /var/lib/bench/kea && cat > /tmp/kea.json <<'EOF'\n" + KEA_CONFIG + "EOF\n",
     "dnsmasq": "touch /var/lib/bench/dnsmasq.leases",
 }
 SERVERS = {  # the command line of each server, run in the foreground
     "lanlab": f"python3 -m lanlab.dhcp.serve --config /tmp/lanlab.toml --bind {SERVER} --no-ddns",
+    "lanlab-strict": f"python3 -m lanlab.dhcp.serve --config /tmp/lanlab-strict.toml --bind {SERVER} --no-ddns",
     "kea": "kea-dhcp4 -c /tmp/kea.json",
     "dnsmasq": ("dnsmasq --no-daemon --port=0 --interface=b1 --bind-interfaces --no-ping "
                 f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h --dhcp-lease-max=100000 "
@@ -105,7 +121,9 @@ SERVERS = {  # the command line of each server, run in the foreground
                 f"--dhcp-option=3,{RELAY} --dhcp-option=6,10.250.0.3 --dhcp-option=15,bench.internal "
                 "--log-facility=- --quiet-dhcp"),
 }
-NAMES = {"lanlab": "lanlab (fsync per group)", "kea": "Kea 2.2 kea-dhcp4 (memfile)", "dnsmasq": "dnsmasq 2.90"}
+NAMES = {"lanlab": "lanlab (as configured: lease_slack 1800 s)",
+         "lanlab-strict": "lanlab, every ACK written (lease_slack 0)",
+         "kea": "Kea 2.2 kea-dhcp4 (memfile)", "dnsmasq": "dnsmasq 2.90"}
 
 
 def say(message: str) -> None:
@@ -129,11 +147,12 @@ def parse_perfdhcp(text: str) -> dict:
         stats.append(numbers)
     rate = re.search(r"^Rate: ([\d.]+)", text, re.M)
     if len(stats) < 2 or not rate or not stats[0].get("sent packets"):
-        return {"ok": False, "achieved": 0.0, "drops": 1.0, "latency_ms": None}
+        return {"ok": False, "achieved": 0.0, "drops": 1.0, "latency_ms": None, "completed": 0}
     sent = stats[0]["sent packets"]
     dropped = stats[0].get("drops", sent) + stats[1].get("drops", 0)
     latency = stats[0].get("avg delay", 0) + stats[1].get("avg delay", 0)
-    return {"ok": True, "achieved": float(rate.group(1)), "drops": dropped / sent, "latency_ms": latency}
+    return {"ok": True, "achieved": float(rate.group(1)), "drops": dropped / sent, "latency_ms": latency,
+            "completed": int(stats[1].get("received packets", 0))}
 
 
 # --- the container -------------------------------------------------------------------------
@@ -181,6 +200,22 @@ class Bench:
         if self.running(name):
             raise RuntimeError(f"{name} (pid file /tmp/{name}.pid) would not stop")
 
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU time of the server process, all its threads (/proc/PID/stat)."""
+        fields = self.sh(f"cat /proc/$(cat /tmp/{name}.pid)/stat; getconf CLK_TCK").split()
+        stat, ticks = fields[:-1], int(fields[-1])
+        after_name = stat[[i for i, f in enumerate(stat) if f.endswith(")")][0] + 1:]
+        return (int(after_name[11]) + int(after_name[12])) / ticks  # fields 14 and 15
+
+    def cpu_per_exchange(self, name: str, rate: int, clients: int, duration: int) -> dict:
+        """CPU microseconds the server spends per completed DORA exchange at a fixed rate:
+        unlike the highest rate, it hardly depends on what else the machine is doing."""
+        before = self.cpu_seconds(name)
+        step = self.perfdhcp(rate, clients, duration)
+        used = self.cpu_seconds(name) - before
+        per = used / step["completed"] * 1e6 if step["completed"] else None
+        return {"rate": rate, "cpu_us": per, "per_core": 1e6 / per if per else None, "completed": step["completed"]}
+
     def perfdhcp(self, rate: int, clients: int, duration: int) -> dict:
         out = self.sh(" ".join(perfdhcp_argv(rate, clients, duration)), timeout=duration + 30)
         return {"rate": rate, **parse_perfdhcp(out)}
@@ -193,14 +228,24 @@ class Bench:
                 say(f"cleanup: {error}")
 
 
+def try_rate(bench: Bench, name: str, rate: int, clients: int, duration: int) -> dict:
+    """One step; a failing step is run once more (a hiccup of a shared machine is not the
+    server's limit), and the better of the two counts."""
+    step = bench.perfdhcp(rate, clients, duration)
+    if step["drops"] > MAX_DROPS:
+        again = bench.perfdhcp(rate, clients, duration)
+        step = min(step, again, key=lambda s: s["drops"])
+    say(f"{name}: {rate}/s -> {step['achieved']:.0f}/s achieved, {step['drops'] * 100:.3f}% dropped")
+    return step
+
+
 def highest_rate(bench: Bench, name: str, clients: int, duration: int, start: int, top: int) -> dict:
     """Double until a rate fails, then bisect three times; the best passing step."""
     steps, passed, failed = [], None, None
     rate = start
     while rate <= top:
-        step = bench.perfdhcp(rate, clients, duration)
+        step = try_rate(bench, name, rate, clients, duration)
         steps.append(step)
-        say(f"{name}: {rate}/s -> {step['achieved']:.0f}/s achieved, {step['drops'] * 100:.3f}% dropped")
         if step["drops"] <= MAX_DROPS:
             passed, rate = step, rate * 2
         else:
@@ -212,9 +257,8 @@ def highest_rate(bench: Bench, name: str, clients: int, duration: int, start: in
         rate = (low + high) // 2
         if rate <= low or rate >= high:
             break
-        step = bench.perfdhcp(rate, clients, duration)
+        step = try_rate(bench, name, rate, clients, duration)
         steps.append(step)
-        say(f"{name}: {rate}/s -> {step['achieved']:.0f}/s achieved, {step['drops'] * 100:.3f}% dropped")
         if step["drops"] <= MAX_DROPS:
             passed, low = step, rate
         else:
@@ -234,14 +278,17 @@ def measure(duration: int = 10, clients: int = 1000, start: int = 500, top: int 
             bench.start_server(name)
             try:
                 results[name] = highest_rate(bench, name, clients, duration, start, top)
+                results[name]["cpu"] = bench.cpu_per_exchange(name, CPU_RATE, clients, duration)
+                cpu = results[name]["cpu"]
+                say(f"{name}: {cpu['cpu_us'] or 0:.1f} us CPU per exchange at {CPU_RATE}/s "
+                    f"-> {cpu['per_core'] or 0:.0f} exchanges/s per core")
             finally:
                 bench.stop_server(name)
     finally:
         bench.remove()
-    ours = results["lanlab"]["achieved"]
-    ratios = {peer: (ours / results[peer]["achieved"] if results[peer]["achieved"] else None)
-              for peer in ("kea", "dnsmasq")}
-    return {"servers": results, "ratios": ratios, "clients": clients, "duration": duration,
+    ratios = {(ours, peer): compare(results, ours, peer) for ours in OURS for peer in PEERS}
+    return {"servers": results, "ratios": ratios,
+            "clients": clients, "duration": duration,
             "commands": [" ".join(perfdhcp_argv(0, clients, duration)).replace("-r 0", "-r RATE"),
                          "python -m bench.bench_dhcp"]}
 
@@ -250,17 +297,36 @@ def measure(duration: int = 10, clients: int = 1000, start: int = 500, top: int 
 
 def markdown(figures: dict) -> str:
     lines = [f"DHCP DORA exchanges/s, {figures['clients']} clients, perfdhcp -g single as a relay, "
-             f"{figures['duration']} s per step, highest rate with <= 0.1% drops:", "",
-             "| server | highest passing rate (asked) | achieved | drops | latency (DO+RA avg) |",
-             "|---|---|---|---|---|"]
+             f"{figures['duration']} s per step, highest rate with <= 0.1% drops; and the server's "
+             f"CPU time per exchange at {CPU_RATE}/s:", "",
+             "| server | highest passing rate (asked) | achieved | drops | latency (DO+RA avg) "
+             "| CPU per exchange | exchanges/s per core |",
+             "|---|---|---|---|---|---|---|"]
     for name, result in figures["servers"].items():
         drops = f"{result['drops'] * 100:.3f}%" if result["drops"] is not None else "-"
         latency = f"{result['latency_ms']:.1f} ms" if result["latency_ms"] is not None else "-"
-        lines.append(f"| {NAMES[name]} | {result['rate']}/s | {result['achieved']:.0f}/s | {drops} | {latency} |")
-    for peer, ratio in figures["ratios"].items():
-        text = f"{ratio:.2f}x" if ratio is not None else "n/a"
-        lines.append(f"\nlanlab / {NAMES[peer]}: {text}")
+        cpu = result.get("cpu", {})
+        per = f"{cpu['cpu_us']:.1f} us" if cpu.get("cpu_us") else "-"
+        core = f"{cpu['per_core']:.0f}/s" if cpu.get("per_core") else "-"
+        lines.append(f"| {NAMES[name]} | {result['rate']}/s | {result['achieved']:.0f}/s | {drops} | {latency} "
+                     f"| {per} | {core} |")
+    lines.append("")
+    for (ours, peer), (rate, core) in figures["ratios"].items():
+        lines.append(f"- {NAMES[ours]} / {NAMES[peer]}: {times(rate)} the highest rate, "
+                     f"{times(core)} the exchanges per core")
     return "\n".join(lines)
+
+
+def times(ratio: float | None) -> str:
+    return f"{ratio:.2f}x" if ratio is not None else "n/a"
+
+
+def compare(results: dict, ours: str, peer: str) -> tuple[float | None, float | None]:
+    """(highest rate, exchanges per core) of `ours` over `peer`."""
+    mine, theirs = results[ours], results[peer]
+    rate = mine["achieved"] / theirs["achieved"] if theirs["achieved"] else None
+    a, b = mine["cpu"]["per_core"], theirs["cpu"]["per_core"]
+    return rate, (a / b if a and b else None)
 
 
 def run(ctx) -> list:
@@ -268,16 +334,17 @@ def run(ctx) -> list:
     from bench import Result
 
     figures = measure(say=ctx.say)
-    ours = figures["servers"]["lanlab"]["achieved"]
-    results = []
-    for peer, target in (("kea", 1.0), ("dnsmasq", 10.0)):
-        theirs = figures["servers"][peer]["achieved"]
-        results.append(Result(
-            name=f"DHCP DORA exchanges/s, {figures['clients']} clients, <= 0.1% drops (vs {peer})",
-            ours=round(ours), peer_name=NAMES[peer], peer=round(theirs), unit="exchanges/s",
-            higher_is_better=True, target=f">= {target:g}x {NAMES[peer]}",
-            met=bool(theirs) and ours >= target * theirs,
-            notes=markdown(figures).splitlines()[0], commands=tuple(figures["commands"])))
+    servers, results = figures["servers"], []
+    for ours in OURS:
+        for peer, target in (("kea", 1.0), ("dnsmasq", 10.0)):
+            mine, theirs = servers[ours]["achieved"], servers[peer]["achieved"]
+            results.append(Result(
+                name=f"DHCP DORA exchanges/s, {figures['clients']} clients, <= 0.1% drops: {NAMES[ours]}",
+                ours=round(mine), peer_name=NAMES[peer], peer=round(theirs), unit="exchanges/s",
+                higher_is_better=True, target=f">= {target:g}x {NAMES[peer]}",
+                met=bool(theirs) and mine >= target * theirs,
+                notes=f"CPU per exchange: {servers[ours]['cpu']['cpu_us'] or 0:.0f} us against "
+                      f"{servers[peer]['cpu']['cpu_us'] or 0:.0f} us", commands=tuple(figures["commands"])))
     ctx.note(markdown(figures))
     return results
 
