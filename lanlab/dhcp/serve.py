@@ -20,7 +20,6 @@ packet never stops the loop.
 from __future__ import annotations
 
 import argparse
-import select
 import sys
 import threading
 import time
@@ -30,7 +29,7 @@ from lanlab.dhcp import config as configuration
 from lanlab.dhcp.dnsq import DnsQueue
 from lanlab.dhcp.leases import LeaseError, LeaseStore
 from lanlab.dhcp.server import Outcome, Server
-from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
+from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket, wait_at_most
 
 TICK = 1.0
 
@@ -104,10 +103,11 @@ class Committer:
 def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
         stop: Callable[[], bool] = lambda: False) -> None:
     next_tick = 0.0
+    wait_at_most(sock, TICK)
     while not stop():
-        select.select([sock], [], [], TICK)
+        batch = receive_batch(sock)
         now = time.time()
-        outcomes = [handle(server, data, source, now, log) for data, source in receive_batch(sock)]
+        outcomes = [handle(server, data, source, now, log) for data, source in batch]
         if now >= next_tick:
             next_tick = now + TICK
             outcomes.append(server.expire(now))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import struct
 import sys
 import time
 
@@ -26,14 +27,26 @@ def udp_socket(port: int, device: str | None = None, address: str = "") -> socke
 
 
 def receive_batch(sock: socket.socket, limit: int = BATCH) -> list[tuple[bytes, tuple]]:
-    """Whatever is waiting on `sock`, up to `limit` datagrams, without blocking."""
+    """Up to `limit` datagrams. The first read waits as the socket does (not at all if it
+    is non-blocking, up to SO_RCVTIMEO if it is blocking: see wait_at_most); the rest
+    take only what is already there. One system call per datagram, one more per batch."""
     batch = []
     try:
+        batch.append(sock.recvfrom(65535))
         while len(batch) < limit:
-            batch.append(sock.recvfrom(65535))
+            batch.append(sock.recvfrom(65535, socket.MSG_DONTWAIT))
     except (BlockingIOError, InterruptedError):
         pass
     return batch
+
+
+def wait_at_most(sock: socket.socket, seconds: float) -> None:
+    """Make `sock` blocking, with reads that give up after `seconds` (SO_RCVTIMEO): a
+    loop can then sleep in recvfrom itself instead of in select() and then recvfrom."""
+    sock.setblocking(True)
+    whole = int(seconds)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                    struct.pack("ll", whole, int((seconds - whole) * 1e6)))
 
 
 def send(sock: socket.socket, data: bytes, address: str, port: int) -> str:
