@@ -2,22 +2,36 @@
 
 For each lease with a host name the server queues an "add" (A + PTR records) and, on
 release, decline or expiry, a "remove". A worker thread sends them with lanlab.ddns
-(RFC 2136 updates signed with TSIG, RFC 8945), retrying with growing pauses. The TSIG key
-is made by the dns container at its start, so a missing key is retried, not fatal. If
-lanlab.ddns is not installed, one log line says so and the queue is drained unused.
+(RFC 2136 updates signed with TSIG, RFC 8945):
+
+- the TSIG key is made by the dns container at its start, so until it can be read the
+  worker waits and tries again (one log line now and then), losing nothing;
+- a change that fails is tried again later, with growing pauses, up to MAX_TRIES times;
+  meanwhile the changes for other hosts go ahead, and those for the same host wait
+  behind it, so their order is kept;
+- if lanlab.ddns is not installed, one log line says so and changes are dropped.
 """
 from __future__ import annotations
 
 import queue
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from lanlab.dhcp.server import DnsChange
 
-MAX_PENDING = 10_000
+MAX_PENDING = 10_000              # changes waiting in the worker, and as many in the queue
 PAUSES = (0.5, 1, 2, 5, 10, 30)  # between tries of one change
-MAX_TRIES = 20
+MAX_TRIES = 10
+KEY_PAUSE = 1.0                   # between tries to read the TSIG key
+
+
+@dataclass
+class Pending:
+    change: DnsChange
+    tries: int = 0
+    due: float = 0.0
 
 
 class DnsQueue:
@@ -29,6 +43,7 @@ class DnsQueue:
         self.queue: queue.Queue[DnsChange] = queue.Queue(MAX_PENDING)
         self.ddns = None
         self.key = None
+        self.key_said = -3600.0  # when the log last said the key is missing
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -45,6 +60,7 @@ class DnsQueue:
         self.thread.start()
 
     def put(self, changes: Iterable[DnsChange]) -> None:
+        """Never blocks: what does not fit in the queue is dropped with a log line."""
         if self.ddns is None:
             return
         for change in changes:
@@ -53,30 +69,69 @@ class DnsQueue:
             except queue.Full:
                 self.log(f"DNS queue full ({MAX_PENDING}): {change.action} {change.hostname} dropped")
 
-    def work(self) -> None:
-        while True:
-            change = self.queue.get()
-            try:
-                self.send_with_retries(change)
-            except Exception as error:  # the worker must outlive any one change
-                self.log(f"DNS {change.action} {change.hostname} failed: {error!r}")
+    # --- the worker thread --------------------------------------------------------------
 
-    def send_with_retries(self, change: DnsChange) -> None:
-        for attempt in range(MAX_TRIES):
-            error = self.send(change)
-            if error is None:
-                return
-            if attempt in (0, 3) or attempt == MAX_TRIES - 1:
-                self.log(f"DNS {change.action} {change.hostname} {change.address}: {error} (try {attempt + 1})")
-            time.sleep(PAUSES[min(attempt, len(PAUSES) - 1)])
-        self.log(f"DNS {change.action} {change.hostname} given up after {MAX_TRIES} tries")
+    def work(self) -> None:
+        pending: list[Pending] = []
+        while True:
+            try:
+                self.turn(pending)
+            except Exception as error:  # the worker must outlive any one change
+                self.log(f"DNS worker: {error!r}")
+                time.sleep(KEY_PAUSE)
+
+    def turn(self, pending: list[Pending]) -> None:
+        self.collect(pending)
+        if not pending or not self.have_key():
+            return
+        now = time.monotonic()
+        item = next_due(pending, now)
+        if item is None:
+            return
+        error = self.send(item.change)
+        if error is None:
+            pending.remove(item)
+            return
+        item.tries += 1
+        if item.tries in (1, 4) or item.tries >= MAX_TRIES:
+            self.log(f"DNS {item.change.action} {item.change.hostname} {item.change.address}: {error} "
+                     f"(try {item.tries} of {MAX_TRIES})")
+        if item.tries >= MAX_TRIES:
+            pending.remove(item)
+        else:
+            item.due = now + PAUSES[min(item.tries - 1, len(PAUSES) - 1)]
+
+    def collect(self, pending: list[Pending]) -> None:
+        """Take what the server queued; wait for it only as long as nothing is due."""
+        now = time.monotonic()
+        wait = min((p.due for p in pending), default=now + 3600) - now
+        if len(pending) >= MAX_PENDING:  # the queue behind fills, and put() drops
+            time.sleep(min(max(wait, 0.001), KEY_PAUSE))
+            return
+        try:
+            pending.append(Pending(self.queue.get(timeout=max(wait, 0.001) if pending else None)))
+            while len(pending) < MAX_PENDING:
+                pending.append(Pending(self.queue.get_nowait()))
+        except queue.Empty:
+            pass
+
+    def have_key(self) -> bool:
+        if self.key is not None:
+            return True
+        try:
+            self.key = self.ddns.load_key(self.key_path)
+            return True
+        except self.ddns.DdnsError as error:
+            if time.monotonic() - self.key_said >= 60:
+                self.key_said = time.monotonic()
+                self.log(f"DNS updates wait for the TSIG key: {error}")
+            time.sleep(KEY_PAUSE)
+            return False
 
     def send(self, change: DnsChange) -> str | None:
         """None on success, else why not."""
         ddns = self.ddns
         try:
-            if self.key is None:
-                self.key = ddns.load_key(self.key_path)
             if change.action == "add":
                 ddns.add_host(self.server, change.hostname, str(change.address), self.ttl, self.key)
             else:
@@ -85,3 +140,13 @@ class DnsQueue:
             self.key = None  # the dns container may have made a new key: read it again
             return str(error)
         return None
+
+
+def next_due(pending: list[Pending], now: float) -> Pending | None:
+    """The first change that is due and has no earlier change for the same host waiting."""
+    waiting: set[str] = set()
+    for item in pending:
+        if item.due <= now and item.change.hostname not in waiting:
+            return item
+        waiting.add(item.change.hostname)
+    return None

@@ -45,6 +45,7 @@ def fake_ddns(fail_key: int, fail_add: int):
 @pytest.fixture
 def quick(monkeypatch):
     monkeypatch.setattr(dnsq, "PAUSES", (0.01,))
+    monkeypatch.setattr(dnsq, "KEY_PAUSE", 0.01)
 
 
 def test_changes_reach_ddns_in_order_despite_failures(monkeypatch, quick):
@@ -60,7 +61,8 @@ def test_changes_reach_ddns_in_order_despite_failures(monkeypatch, quick):
     assert calls == [("add", "10.0.0.3", "bob", "192.168.7.100", 300, "KEY"),
                      ("remove", "10.0.0.3", "bob", "192.168.7.100", "KEY")], \
         "each lease change becomes one ddns call, in order, with the key and the TTL"
-    assert any("no key" in line for line in lines), "a retry says why, in the log"
+    assert any("no key" in line for line in lines), "waiting for the key says why, in the log"
+    assert any("SERVFAIL" in line for line in lines), "a failed update says why, in the log"
 
 
 def test_put_never_blocks_the_server(monkeypatch, quick):
@@ -73,7 +75,7 @@ def test_put_never_blocks_the_server(monkeypatch, quick):
     queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
     queue.start()
     started = time.monotonic()
-    queue.put([DnsChange("add", f"h{i}", ipaddress.IPv4Address(i)) for i in range(dnsq.MAX_PENDING + 50)])
+    queue.put([DnsChange("add", f"h{i}", ipaddress.IPv4Address(i)) for i in range(2 * dnsq.MAX_PENDING + 50)])
     took = time.monotonic() - started
     hung.set()
     assert took < 5, f"DHCP must never wait for DNS, even with DNS hanging (put took {took:.1f} s)"
@@ -88,3 +90,25 @@ def test_missing_module_is_one_log_line(monkeypatch):
     queue.put([DnsChange("add", "bob", ipaddress.IPv4Address("192.168.7.100"))])
     assert len(lines) == 1 and "lanlab.ddns" in lines[0], "no lanlab.ddns: one line says DNS will not follow"
     assert queue.thread is None, "and no worker runs"
+
+
+def test_a_failing_host_does_not_hold_up_the_others(monkeypatch, quick):
+    module, calls, done = fake_ddns(fail_key=0, fail_add=0)
+
+    def add_host(server, hostname, address, ttl, key):
+        if hostname == "bad_name":
+            raise DdnsError("not a host name")
+        calls.append(("add", hostname))
+        if hostname == "carol":
+            done.set()
+    module.add_host = add_host
+    monkeypatch.setitem(sys.modules, "lanlab.ddns", module)
+    monkeypatch.setattr("lanlab.ddns", module, raising=False)
+    lines = []
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
+    queue.start()
+    address = ipaddress.IPv4Address("192.168.7.100")
+    queue.put([DnsChange("add", "bad_name", address), DnsChange("add", "bob", address),
+               DnsChange("add", "carol", address)])
+    assert done.wait(5), "changes for other hosts must go ahead while one keeps failing"
+    assert calls == [("add", "bob"), ("add", "carol")], "in their order"
