@@ -103,9 +103,9 @@ class Nameserver:
         if flags & QR:
             self.log(f"{source}: a response, not a query: dropped")
             return None
-        opcode = dns.opcode.from_flags(flags)
+        opcode = (flags >> 11) & 0xF  # dnspython 2.3 cannot name the unassigned ones
         if opcode not in (dns.opcode.QUERY, dns.opcode.UPDATE):
-            self.log(f"{source}: opcode {dns.opcode.to_text(opcode)} not implemented: NOTIMP")
+            self.log(f"{source}: opcode {opcode} not implemented: NOTIMP")
             return header_reply(wire, dns.rcode.NOTIMP)
         try:
             message = dns.message.from_wire(wire, keyring=self.keyring)
