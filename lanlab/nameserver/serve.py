@@ -99,23 +99,32 @@ class Server:
     # --- UDP --------------------------------------------------------------------------
 
     def read_udp(self, sock: socket.socket, mask: int) -> None:
-        cache, handle = self.handler.cache, self.handler.handle
+        get = self.handler.cache.get
         recvfrom, sendto = sock.recvfrom, sock.sendto
         for _ in range(UDP_BATCH):
             try:
                 wire, peer = recvfrom(UDP_SIZE)
             except (BlockingIOError, InterruptedError):
                 return
-            hit = cache.get(wire[2:])  # the fast path: a reply made before, ID put back
-            reply = wire[:2] + hit if hit is not None else handle(wire, False, f"{peer[0]}:{peer[1]}")
-            if reply is None:
+            hit = get(wire[2:])  # the fast path: a reply made before, with this query's ID
+            if hit is None:
+                self.answer_udp(sock, wire, peer)
                 continue
             try:
-                sendto(reply, peer)
+                sendto(wire[:2] + hit, peer)
             except OSError as error:
                 self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
-            if self.handler.dirty:
-                self.save()
+
+    def answer_udp(self, sock: socket.socket, wire: bytes, peer) -> None:
+        reply = self.handler.handle(wire, False, f"{peer[0]}:{peer[1]}")
+        if self.handler.dirty:
+            self.save()
+        if reply is None:
+            return
+        try:
+            sock.sendto(reply, peer)
+        except OSError as error:
+            self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
 
     # --- TCP --------------------------------------------------------------------------
 
