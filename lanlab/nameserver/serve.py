@@ -80,7 +80,11 @@ class Server:
 
     def run_forever(self) -> None:
         while True:
-            self.step(1.0)
+            try:
+                self.step(1.0)
+            except Exception as error:  # the loop never dies; pause so a fault cannot spin
+                self.log(f"error in the server loop: {error!r}")
+                time.sleep(0.1)
 
     def step(self, timeout: float) -> None:
         for key, mask in self.selector.select(timeout):
