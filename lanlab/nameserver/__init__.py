@@ -13,3 +13,5 @@ Not named `dns`: a folder of that name must never shadow dnspython, which this b
 
 lanlab.ddns is the client the DHCP server uses to send signed updates.
 """
+
+from lanlab.nameserver.config import render_config  # noqa: E402,F401  (for the scale helper)
