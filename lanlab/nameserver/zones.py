@@ -45,16 +45,13 @@ class Zone:
         return self.nodes[self.origin][SOA]
 
     def set_serial(self, serial: int) -> None:
-        hostmaster = dns.name.Name(("hostmaster",)).concatenate(self.origin_of_domain())
+        # hostmaster@<domain> even for reverse zones: the primary lives in the domain
+        hostmaster = dns.name.Name(("hostmaster",)).concatenate(self.primary.parent())
         text = f"{self.primary} {hostmaster} {serial % 2**32} {REFRESH} {RETRY} {EXPIRE} {self.negative_ttl}"
         self.put(dns.rrset.from_text(self.origin, self.ttl, IN, SOA, text))
 
     def bump_serial(self) -> None:
         self.set_serial(self.serial + 1 if self.serial + 1 < 2**32 else 1)
-
-    def origin_of_domain(self) -> dns.name.Name:
-        """The forward domain (hostmaster@ lives there even for reverse zones)."""
-        return self.primary.parent()
 
     def negative_soa(self) -> dns.rrset.RRset:
         """The SOA for NXDOMAIN and NODATA answers, TTL min(SOA TTL, minimum) (RFC 2308 3)."""
