@@ -83,7 +83,9 @@ def test_put_never_blocks_the_server(monkeypatch, quick):
 
 
 def test_missing_module_is_one_log_line(monkeypatch):
+    import lanlab
     monkeypatch.setitem(sys.modules, "lanlab.ddns", None)  # import of it raises ImportError
+    monkeypatch.delattr(lanlab, "ddns", raising=False)
     lines = []
     queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append)
     queue.start()
