@@ -52,7 +52,14 @@ def interface_lookup() -> str:
 UDHCPC_SCRIPT = """
 cat > /tmp/event <<'EOF'
 #!/bin/sh
-[ "$1" = bound ] && echo "bound ip=$ip mask=$mask subnet=$subnet router=$router dns=$dns domain=$domain lease=$lease serverid=$serverid"
+# print the lease, and take it as a real host would (so that a RELEASE can be sent from it)
+if [ "$1" = bound ]; then
+    echo "bound ip=$ip mask=$mask subnet=$subnet router=$router dns=$dns domain=$domain lease=$lease serverid=$serverid"
+    ip -4 addr flush dev "$interface"
+    ip addr add "$ip/$mask" dev "$interface"
+    ip route replace default via "${router%% *}"
+    touch /tmp/bound
+fi
 exit 0
 EOF
 chmod +x /tmp/event
@@ -68,11 +75,20 @@ chmod +x /tmp/event
 """
 
 
-def udhcpc(release: bool = True, extra: str = "", tries: int = 20) -> str:
-    """busybox udhcpc: one lease, then exit (releasing it unless told not to)."""
-    flags = "-R" if release else ""
+def udhcpc(extra: str = "", tries: int = 20) -> str:
+    """busybox udhcpc: one lease, then exit. The lease stays (busybox 1.35 sends no RELEASE
+    with -q); a throwaway's MAC, and so its client id, is the same every time, so it gets
+    the same address back and the pool does not fill up."""
     return (UDHCPC_SCRIPT + interface_lookup() + "\n"
-            f"busybox udhcpc -f -q -n {flags} -T 1 -t {tries} -i $IF -s /tmp/event {extra} 2>&1")
+            f"busybox udhcpc -f -q -n -T 1 -t {tries} -i $IF -s /tmp/event {extra} 2>&1")
+
+
+def udhcpc_then_release(extra: str, hold: float) -> str:
+    """busybox udhcpc: a lease, held `hold` seconds, then released (SIGUSR2: RELEASE)."""
+    return (UDHCPC_SCRIPT + interface_lookup() + "\n"
+            f"busybox udhcpc -f -T 1 -t 20 -i $IF -s /tmp/event {extra} 2>&1 &\n"
+            "for i in $(seq 150); do [ -e /tmp/bound ] && break; sleep 0.2; done\n"
+            f"sleep {hold}\nkill -USR2 $!; sleep 1; kill $!")
 
 
 def dhclient() -> str:

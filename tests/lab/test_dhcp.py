@@ -3,6 +3,7 @@ dhclient in throwaway containers on lan-a and lan-b; every host's address is a l
 restarts keep addresses; kill -9 of the server loses no lease; fuzz, then a real DORA."""
 import ipaddress
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def test_a_restarted_host_gets_its_address_back(lab, node, name):
 def test_kill_9_of_the_server_loses_no_lease(lab, node, plan):
     # Throwaways get the same Docker address, so the same MAC: distinct client ids make
     # them distinct clients to the server.
-    fresh = throwaway.run(lab, "lan-a", throwaway.udhcpc(release=False, extra=client_id("before-crash")))
+    fresh = throwaway.run(lab, "lan-a", throwaway.udhcpc(extra=client_id("before-crash")))
     acked = throwaway.bound_fields(fresh.out).get("ip")
     assert acked, f"a client must get a lease before the crash:\n{fresh.out}"
     before = lease_table(node)
@@ -194,3 +195,37 @@ def test_requests_on_the_servers_own_subnet_are_not_relayed(lab, plan):
     relayed = [line for line in heard if f"[from {plan.svc.router}]" in line]
     assert not relayed, f"the relay must not pass on requests from the server's own subnet:\n{relayed}"
     assert all("[from 0.0.0.0]" in line for line in heard), f"only the client itself was heard:\n{heard}"
+
+
+def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 15) -> set[str]:
+    """dig's answer for `name`, polled until it is `want` (DNS updates are asynchronous)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        got = set(node("alice").ok(f"dig @{plan.dns} +time=2 +tries=1 +short {name}").split())
+        if got == want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
+def test_a_named_lease_is_in_dns_until_released(lab, node, plan):
+    name = f"lease-{int(time.time()) % 100000}"
+    # udhcpc takes a lease and holds it 10 s, then releases it (SIGUSR2): A and PTR
+    # records must come, then go.
+    script = throwaway.udhcpc_then_release(f"-x hostname:{name} {client_id(name)}", hold=10)
+    runner = threading.Thread(target=throwaway.run, args=(lab, "lan-a", script))
+    runner.start()
+    try:
+        address = None
+        deadline = time.monotonic() + 30
+        while address is None and time.monotonic() < deadline:
+            address = next((a for a, e in lease_table(node).items() if e["hostname"] == name), None)
+            time.sleep(0.5)
+        assert address, f"the throwaway {name} must get a lease"
+        got = wait_for_answer(node, plan, f"{name}.lab.internal", {address})
+        assert got == {address}, f"a lease with a host name must give {name}.lab.internal A {address}: {got}"
+        reverse = wait_for_answer(node, plan, f"-x {address}", {f"{name}.lab.internal."})
+        assert reverse == {f"{name}.lab.internal."}, f"and its PTR: {reverse}"
+    finally:
+        runner.join(60)
+    gone = wait_for_answer(node, plan, f"{name}.lab.internal", set())
+    assert gone == set(), f"after RELEASE the name must go from DNS: {gone}"
