@@ -197,8 +197,9 @@ def test_requests_on_the_servers_own_subnet_are_not_relayed(lab, plan):
     assert all("[from 0.0.0.0]" in line for line in heard), f"only the client itself was heard:\n{heard}"
 
 
-def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 15) -> set[str]:
-    """dig's answer for `name`, polled until it is `want` (DNS updates are asynchronous)."""
+def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 60) -> set[str]:
+    """dig's answer for `name`, polled until it is `want`: DNS updates are queued and retried
+    in the background (a loaded machine may time some out), so allow a minute."""
     deadline = time.monotonic() + seconds
     while True:
         got = set(node("alice").ok(f"dig @{plan.dns} +time=2 +tries=1 +short {name}").split())
@@ -209,9 +210,9 @@ def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 15) 
 
 def test_a_named_lease_is_in_dns_until_released(lab, node, plan):
     name = f"lease-{int(time.time()) % 100000}"
-    # udhcpc takes a lease and holds it 10 s, then releases it (SIGUSR2): A and PTR
+    # udhcpc takes a lease and holds it 45 s, then releases it (SIGUSR2): A and PTR
     # records must come, then go.
-    script = throwaway.udhcpc_then_release(f"-x hostname:{name} {client_id(name)}", hold=10)
+    script = throwaway.udhcpc_then_release(f"-x hostname:{name} {client_id(name)}", hold=45)
     runner = threading.Thread(target=throwaway.run, args=(lab, "lan-a", script))
     runner.start()
     try:
@@ -226,6 +227,6 @@ def test_a_named_lease_is_in_dns_until_released(lab, node, plan):
         reverse = wait_for_answer(node, plan, f"-x {address}", {f"{name}.lab.internal."})
         assert reverse == {f"{name}.lab.internal."}, f"and its PTR: {reverse}"
     finally:
-        runner.join(60)
+        runner.join(120)
     gone = wait_for_answer(node, plan, f"{name}.lab.internal", set())
     assert gone == set(), f"after RELEASE the name must go from DNS: {gone}"
