@@ -10,6 +10,8 @@ RFC 3046: option 82, the relay agent information, is a list of sub-options.
     parse(data) -> Message        raises DhcpError (and nothing else) for any bad input
     build(message) -> bytes
     decode(code, value) / encode(code, value)   typed option values, from OPTIONS
+    edit(data, hops=, giaddr=, drop=, append=)  a relay's changes, leaving the rest as is
+    suboptions(data) / suboption_bytes(pairs)   option 82's sub-options
 
 A Message keeps its options as raw (code, bytes) pairs in arrival order, so a message
 that was parsed and built again comes out the same; typed access goes through the
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterable
 
 OP_REQUEST, OP_REPLY = 1, 2
@@ -212,13 +214,6 @@ class Message:
     def broadcast(self) -> bool:
         return bool(self.flags & BROADCAST_FLAG)
 
-    def with_options(self, pairs: Iterable[tuple[int, bytes]]) -> "Message":
-        return replace(self, options=tuple(pairs))
-
-
-def mac_text(hwaddr: bytes) -> str:
-    return ":".join(f"{b:02x}" for b in hwaddr)
-
 
 def type_name(code: int | None) -> str:
     return MESSAGE_TYPES.get(code, f"type {code}") if code is not None else "no type"
@@ -280,10 +275,6 @@ def merged_index(pairs) -> dict[int, bytes]:
     for code, value in pairs:
         merged[code] = merged[code] + value if code in merged else value
     return merged
-
-
-def merge(pairs: list[tuple[int, bytes]]) -> tuple[tuple[int, bytes], ...]:
-    return tuple(merged_index(pairs).items())
 
 
 ADDRESSES: dict[bytes, ipaddress.IPv4Address] = {bytes(4): ZERO}
