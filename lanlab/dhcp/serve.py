@@ -45,7 +45,7 @@ def handle(server: Server, data: bytes, source: tuple, now: float, log: Log) -> 
     return outcome
 
 
-def send_replies(sock, outcomes: list[Outcome], dns: DnsQueue, log: Log) -> None:
+def send_replies(sock, outcomes, dns: DnsQueue, log: Log) -> None:
     for outcome in outcomes:
         for reply in outcome.replies:
             log(send(sock, reply.data, reply.address, reply.port))
@@ -67,6 +67,8 @@ class Committer:
         return self
 
     def submit(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
         with self.ready:
             self.pending.extend(outcomes)
             self.ready.notify()
@@ -107,15 +109,18 @@ def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
     while not stop():
         batch = receive_batch(sock)
         now = time.time()
-        outcomes = [handle(server, data, source, now, log) for data, source in batch]
+        durable = []
+        for data, source in batch:
+            outcome = handle(server, data, source, now, log)
+            if outcome.changes:
+                durable.append(outcome)
+            else:  # at once, one by one: a burst of replies would overflow a client's buffer
+                send_replies(sock, (outcome,), dns, log)
         if now >= next_tick:
             next_tick = now + TICK
-            outcomes.append(server.expire(now))
-            log(outcomes[-1].log)
-        durable = [outcome for outcome in outcomes if outcome.changes]
-        if durable:
-            committer.submit(durable)
-        send_replies(sock, [outcome for outcome in outcomes if not outcome.changes], dns, log)
+            durable.append(server.expire(now))
+            log(durable[-1].log)
+        committer.submit([outcome for outcome in durable if outcome.changes or outcome.dns])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

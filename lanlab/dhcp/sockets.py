@@ -8,6 +8,7 @@ import time
 
 BATCH = 256  # packets handled (and committed to disk) together at most
 RECEIVE_BUFFER = 1 << 20
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; Python does not name it
 
 
 def udp_socket(port: int, device: str | None = None, address: str = "") -> socket.socket:
@@ -15,10 +16,10 @@ def udp_socket(port: int, device: str | None = None, address: str = "") -> socke
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    try:  # past net.core.rmem_max if we may (CAP_NET_ADMIN): bursts wait, not drop
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
     except OSError:
-        pass
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
     if device:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
     sock.bind((address, port))
