@@ -57,6 +57,12 @@ def sender(address: str, broadcast: bool = False) -> socket.socket:
     except OSError as error:
         sock.close()
         raise ChatError(f"cannot send to {address}: {error.strerror}") from None
+    if sock.getsockname() == sock.getpeername():
+        # Talking to itself: a socket connected to its own address would take its own
+        # datagrams away from the listener. Send from another port.
+        sock.close()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect((address, PORT))
     return sock
 
 

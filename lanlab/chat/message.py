@@ -5,8 +5,9 @@ course's way, so the course's chat scripts and ours talk to each other. Nothing 
 
 Receiving, whatever arrives becomes exactly one printable line:
   - bytes that are not UTF-8 (RFC 3629) are shown as \\xNN and the line says so;
-  - control characters (newlines, escape sequences that would drive a terminal) and the
-    bidirectional overrides are shown as \\n, \\x1b, \\u202e: one datagram, one log line;
+  - characters that do not print (newlines, the escape sequences that drive a terminal,
+    line separators, the bidirectional overrides) are shown as \\n, \\x1b, \\u202e:
+    one datagram, one log line, nothing hidden;
   - one trailing newline is dropped (``echo hi | nc -u`` sends one);
   - past SHOW_LIMIT bytes the rest is cut, and the line says how much.
 Sending, a message must be 1 to SEND_LIMIT bytes of UTF-8: the course's receivers read
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 PORT = 9090
 SEND_LIMIT = 1024
 SHOW_LIMIT = 1024
-BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
 
 
 class MessageError(ValueError):
@@ -74,12 +74,14 @@ def escape(text: str) -> str:
 
 
 def escape_char(c: str) -> str:
-    code = ord(c)
-    if c == "\\" or 0x20 <= code < 0x7F or (code >= 0xA0 and code not in BIDI):
+    """Printable characters stay; the others (controls, line and paragraph separators,
+    format characters such as the bidirectional overrides) become visible escapes."""
+    if c.isprintable():
         return c
     if c in "\n\r\t":
         return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[c]
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    code = ord(c)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def format_line(name: str | None, address: str, port: int, shown: Shown) -> str:
