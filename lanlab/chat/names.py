@@ -22,7 +22,7 @@ def reverse_lookup(address: str) -> str | None:
 
 
 class Names:
-    def __init__(self, lookup=reverse_lookup, wait: float = 0.3, ttl: float = 60.0,
+    def __init__(self, lookup=reverse_lookup, wait: float = 0.5, ttl: float = 60.0,
                  pending: int = 4, size: int = 1024, clock=time.monotonic):
         self.lookup, self.wait, self.ttl = lookup, wait, ttl
         self.limit, self.size, self.clock = pending, size, clock

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import socket
 import stat
 import sys
@@ -273,15 +274,15 @@ class FileServer:
     def send(self, conn: socket.socket, who: str, request: Request, opened: Opened) -> None:
         started = time.monotonic()
         conn.settimeout(self.idle_timeout)
-        sent = 0
         try:
             if request.form == OURS:
                 digest = self.checksums.get(opened)
                 conn.sendall(protocol.build_status(protocol.ok(opened.size, digest)))
-            sent = send_file(conn, opened)
-        except TimeoutError:
+            sent = send_file(conn, opened, self.idle_timeout)
+        except (Stalled, TimeoutError) as stalled:
+            done = getattr(stalled, "sent", 0)
             self.log(f"{who} {request.name}: no progress for {self.idle_timeout:.0f} s after "
-                     f"{sent} bytes; dropped")
+                     f"{done} of {opened.size} bytes; dropped")
             return
         except OSError as error:
             self.log(f"{who} {request.name}: client gone ({error.strerror or error})")
@@ -295,13 +296,32 @@ def looks_bare(buffer: bytes) -> bool:
     return bool(buffer) and not buffer.startswith(protocol.MAGIC) and not protocol.MAGIC.startswith(buffer)
 
 
-def send_file(conn: socket.socket, opened: Opened) -> int:
-    """The whole file through sendfile(2); the socket's timeout bounds each stall."""
-    with os.fdopen(os.dup(opened.fd), "rb", buffering=0) as file:
-        sent = conn.sendfile(file, 0, opened.size)
-    if sent != opened.size:
-        raise OSError(f"sent {sent} of {opened.size} bytes: the file changed while sending")
-    return sent
+class Stalled(Exception):
+    """The client took no bytes for the idle timeout; `sent` says how far it got."""
+
+    def __init__(self, sent: int):
+        super().__init__(f"stalled after {sent} bytes")
+        self.sent = sent
+
+
+def send_file(conn: socket.socket, opened: Opened, idle: float) -> int:
+    """The whole file through sendfile(2), file pages to socket inside the kernel; a stall
+    longer than `idle` seconds raises Stalled."""
+    conn.setblocking(False)
+    poller = select.poll()
+    poller.register(conn, select.POLLOUT)
+    offset = 0
+    while offset < opened.size:
+        try:
+            sent = os.sendfile(conn.fileno(), opened.fd, offset, min(opened.size - offset, 1 << 30))
+        except BlockingIOError:
+            if not poller.poll(idle * 1000):
+                raise Stalled(offset) from None
+            continue
+        if sent == 0:
+            raise OSError(f"the file ended at {offset} of {opened.size} bytes: it changed while sending")
+        offset += sent
+    return offset
 
 
 def start(root: str = ROOT, **options) -> FileServer:
