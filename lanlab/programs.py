@@ -10,12 +10,11 @@ and the host starts all the same.
 from __future__ import annotations
 
 import os
-from typing import Mapping
 
 from lanlab import node
 
 
-def start(env: Mapping[str, str] | None = None) -> None:
+def start(env: "Mapping[str, str] | None" = None) -> None:  # no `typing` import: +0.5 MiB a host
     env = os.environ if env is None else env
     from lanlab.chat import listener
     listener.start()
