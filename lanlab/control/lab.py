@@ -3,7 +3,7 @@
 Containers are found by their Compose labels (project and service), never by name:
 v1 names them proj_svc_1 and v2 proj-svc-1. "Ready" means every container's Docker
 healthcheck says healthy; a host is healthy once its start-up finished and its gateway
-answers (lanlab/health.py). A container that exits or stays unhealthy fails `up` with
+answers (nodes/bin/lanlab-health). A container that exits or stays unhealthy fails `up` with
 its logs.
 """
 from __future__ import annotations
