@@ -8,8 +8,9 @@
 What it measures, in one run, on the same path (alice on lan-a, files on lan-b, the router
 between them):
   1. throughput: `fetch files:bench-1g.bin -o /dev/null` (a 1 GiB file: the status line, the
-     bytes, and the client's sha256 over all of them) against `iperf3 -c files` (raw TCP,
-     nothing checked), alternating, `repeats` times each; the medians are compared.
+     bytes, and the client's sha256 over all of them) against `iperf3 -c files -R` (raw TCP
+     in the same direction, files to alice; nothing checked), alternating, `repeats` times
+     each; the medians are compared.
      Target: fetch >= 0.9 x iperf3.
   2. memory: the file server's resident memory (VmRSS of the process that serves, sampled
      every 0.25 s, and its VmHWM) while `clients` fetches of the 1 GiB file run at once from
@@ -69,10 +70,11 @@ class InLab:
 # --- the measurements ---------------------------------------------------------------
 
 def iperf3_rate(lab: InLab, server: str, seconds: int) -> float:
-    """Bytes per second alice -> files, as iperf3's receiver counts them."""
+    """Bytes per second from files to alice (-R: the server sends, as in a download), as
+    iperf3's receiving end counts them."""
     lab.ok("files", f"iperf3 -s -1 -D -p {IPERF_PORT} --logfile /tmp/iperf3-bench.log")
     time.sleep(0.5)
-    out = lab.ok("alice", f"iperf3 -c {server} -p {IPERF_PORT} -t {seconds} -J", timeout=seconds + 60)
+    out = lab.ok("alice", f"iperf3 -c {server} -p {IPERF_PORT} -t {seconds} -R -J", timeout=seconds + 60)
     return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 8
 
 
@@ -199,7 +201,7 @@ def report(server, iperf, fetch, memory, repeats, iperf_seconds, clients, big_mi
     ]
     commands = [
         f"files: truncate -s {big_mib}M /srv/files/{BIG}",
-        f"files: iperf3 -s -1 -D -p {IPERF_PORT};  alice: iperf3 -c {server} -p {IPERF_PORT} -t {iperf_seconds} -J",
+        f"files: iperf3 -s -1 -D -p {IPERF_PORT};  alice: iperf3 -c {server} -p {IPERF_PORT} -t {iperf_seconds} -R -J",
         f"alice: fetch {server}:{BIG} -o /dev/null   (rate from its summary line)",
         f"alice, bob, carol: {clients} x `fetch -q {server}:{BIG} -o /dev/null` at once; "
         f"files: VmRSS of `pgrep -f '^python3 {SERVER_PROCESS}'` every 0.25 s",
