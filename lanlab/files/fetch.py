@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if not args.quiet:
         rate = size / max(took, 1e-6) / 1e6
-        print(f"fetch: {args.name}: {size} bytes in {took:.2f} s ({rate:.0f} MB/s), sha256 ok -> {path}",
+        print(f"fetch: {args.name}: {size} bytes in {took:.2f} s ({rate:.1f} MB/s), sha256 ok -> {path}",
               file=sys.stderr)
     return 0
 
