@@ -182,7 +182,12 @@ class FileServer:
                 conn.close()
                 release()
 
-        threading.Thread(target=run, name="files-client", daemon=True).start()
+        try:
+            threading.Thread(target=run, name="files-client", daemon=True).start()
+        except RuntimeError as error:  # no thread to be had: refuse this one, keep accepting
+            self.log(f"{peer[0]}:{peer[1]} closed at once: {error}")
+            conn.close()
+            release()
 
     def close(self) -> None:
         self.closed.set()
