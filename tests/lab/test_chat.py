@@ -40,8 +40,18 @@ def wait_for_line(node, name: str, text: str, since: float, timeout: float = 10)
     return ""
 
 
-def dns_has_landed() -> bool:
-    return (ROOT / "lanlab" / "nameserver").is_dir()
+def names_have_landed() -> bool:
+    """Names need both: the lab's DNS (issue 4) and DHCP (issue 3), which points each
+    host's resolv.conf at it. Before that, a name would go to Docker's resolver, which
+    forwards what it does not know out of the lab: no test may send that."""
+    return (ROOT / "lanlab" / "nameserver").is_dir() and (ROOT / "lanlab" / "dhcp").is_dir()
+
+
+def uses_the_lab_dns(node, plan, host: str) -> None:
+    resolv = node(host).ok("cat /etc/resolv.conf")
+    servers = [line.split()[1] for line in resolv.splitlines() if line.startswith("nameserver")]
+    assert servers == [str(plan.dns)], \
+        f"{host} must ask only the lab's DNS {plan.dns} (from DHCP) before any name is looked up: {servers}"
 
 
 @pytest.mark.parametrize("name", HOSTS)
@@ -115,8 +125,10 @@ def test_listener_survives_garbage_and_a_flood(node):
     assert "\x1b" not in log, "no terminal escape sequence gets into the log"
 
 
-@pytest.mark.skipif(not dns_has_landed(), reason="needs the lab's DNS (lanlab/nameserver, issue 4) for host names")
-def test_chat_by_name(node):
+@pytest.mark.skipif(not names_have_landed(),
+                    reason="waits for DHCP (lanlab/dhcp, issue 3) and DNS (lanlab/nameserver, issue 4)")
+def test_chat_by_name(node, plan):
+    uses_the_lab_dns(node, plan, "alice")
     since, text = time.time(), token("by-name")
     node("alice").ok(f"chat send carol {text}")
     assert wait_for_line(node, "carol", text, since), "`chat send carol` resolves carol through the lab's DNS"

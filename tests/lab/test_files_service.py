@@ -147,6 +147,10 @@ def test_fetch_through_the_router_by_address(node):
 @pytest.mark.skipif(not dhcp_and_dns_have_landed(),
                     reason="waits for DHCP (lanlab/dhcp, issue 3) and DNS (lanlab/nameserver, issue 4)")
 def test_the_flow_lease_then_dns_then_tcp_through_the_router(node, plan):
+    resolv = node("alice").ok("cat /etc/resolv.conf")
+    servers = [line.split()[1] for line in resolv.splitlines() if line.startswith("nameserver")]
+    assert servers == [str(plan.dns)], \
+        f"alice must ask only the lab's DNS {plan.dns} (from DHCP) before looking up files: {servers}"
     alice, files = address_of(node, "alice"), address_of(node, "files")
     assert alice == str(plan.host("alice").reserved), f"alice holds her reserved address, not {alice}"
     leases = node("dhcp").ok("python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp")
