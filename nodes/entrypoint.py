@@ -5,6 +5,7 @@ import sys
 import time
 
 from lanlab import node
+from lanlab import programs  # the hosts' programs: chat listener, file server
 from lanlab.dhcp import client
 
 
@@ -17,6 +18,7 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
+    programs.start()
     node.mark_ready(started)
     client.keep_renewing(process, interface, hostname)
     return 0
