@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from lanlab import node
-from lanlab.dhcp.config import client_id_for
+from lanlab.dhcp import client_id_for
 
 LEASE = Path(os.environ.get("LANLAB_RUN", "/run/lanlab")) / "lease"
 SCRIPT = "/opt/lanlab/nodes/udhcpc.script"

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping
 
+from lanlab.dhcp import client_id_for  # noqa: F401  (part of this module's interface)
+
 DEFAULT_PATH = "/opt/lanlab/dhcp/dhcp.toml"
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -79,12 +81,6 @@ class Config:
             if address in subnet.network:
                 return subnet
         return None
-
-
-def client_id_for(hostname: str) -> bytes:
-    """The stable client identifier (option 61) lab hosts send: type 0 and the host name
-    (RFC 2132 9.14), so a host keeps its lease when Docker gives it a new MAC."""
-    return b"\x00" + hostname.encode("ascii")
 
 
 # --- reading ---------------------------------------------------------------------------
