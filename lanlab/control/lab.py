@@ -1,29 +1,44 @@
 """Start, wait for, inspect and remove a lab. The Makefile and the lab tests call this.
 
+Two kinds of lab share this code: the default lab (compose.yaml, project LANLAB_PROJECT,
+or LANLAB_COMPOSE_FILE) and generated labs (`make up SUBNETS=N HOSTS=M`), whose files
+live in build/<project>/ (lanlab/control/generate.py) next to a lab.json that remembers
+them, so that `make down` finds and removes every lab it started.
+
 Containers are found by their Compose labels (project and service), never by name:
-v1 names them proj_svc_1 and v2 proj-svc-1. "Ready" means every container's Docker
-healthcheck says healthy; a host is healthy once its start-up finished and its gateway
-answers (lanlab/health.py). A container that exits or stays unhealthy fails `up` with
-its logs.
+v1 names them proj_svc_1 and v2 proj-svc-1. "Ready" means every container finished its
+own start (its "ready" log line, or a healthy healthcheck: lanlab/control/watch.py); a
+container that exits fails `up` with its logs. `compose up` runs under a watchdog:
+docker-compose 1.29 has been seen to hang creating many containers (no progress, no
+load) and to finish at once when run again, so a stalled `up` is stopped and re-run.
 """
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 import docker.errors
 
-from lanlab.control import base
+from lanlab import topology
+from lanlab.control import base, generate, images
 from lanlab.control.compose import ROOT, Compose
 from lanlab.control.errors import LabError
+from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL, Watch
 
 PROJECT = "lanlab"
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
+STATE_FILE = "lab.json"
+STALL_SECONDS = 60          # no new container, start or network attachment for this long
+UP_ATTEMPTS = 3
 
 
 def say(message: str) -> None:
@@ -46,18 +61,53 @@ def client() -> docker.DockerClient:
         raise LabError(f"cannot talk to the Docker engine ({error}); is it running, and may you use it?") from None
 
 
+def host_routes() -> list[ipaddress.IPv4Network]:
+    """This machine's IPv4 routes (main table), from /proc/net/route."""
+    routes = []
+    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8:
+            dest, mask = (ipaddress.IPv4Address(int(fields[i], 16).to_bytes(4, "little")) for i in (1, 7))
+            routes.append(ipaddress.ip_network(f"{dest}/{mask}", strict=False))
+    return routes
+
+
 @dataclass
 class Lab:
     project: str
     files: tuple[Path, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    plan: topology.Plan | None = None
+    directory: Path | None = None       # set for generated labs: build/<project>
+    hangs: int = 0                       # compose `up` runs stopped by the watchdog
 
     @classmethod
     def from_env(cls) -> "Lab":
         return cls(project_name(), compose_files())
 
+    @classmethod
+    def generated(cls, subnets: int, hosts: int, base_octets: str | None = None,
+                  project: str | None = None) -> "Lab":
+        """A generated lab; nothing is written or started until up()."""
+        base_octets = base_octets or os.environ.get("LANLAB_BASE") or topology.GENERATED_BASE
+        try:
+            plan = topology.generated_plan(subnets, hosts, base_octets)
+        except topology.PlanError as error:
+            raise LabError(str(error)) from None
+        project = project or f"{project_name()}-{subnets}x{hosts}"
+        directory = generate.BUILD / project
+        return cls(project, (directory / "compose.yaml",), {"LANLAB_SVC": plan.svc.prefix},
+                   plan, directory)
+
+    @classmethod
+    def recorded(cls, directory: Path) -> "Lab":
+        state = json.loads((directory / STATE_FILE).read_text())
+        plan = topology.plan_from_dict(json.loads((directory / generate.PLAN_FILE).read_text()))
+        return cls(state["project"], (directory / "compose.yaml",), state["env"], plan, directory)
+
     @property
     def compose(self) -> Compose:
-        return Compose(self.project, self.files)
+        return Compose(self.project, self.files, self.env)
 
     def containers(self, all: bool = True) -> list:
         return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={self.project}"})
@@ -71,61 +121,190 @@ class Lab:
     def services(self) -> list[str]:
         return sorted(c.labels.get(SERVICE_LABEL, "?") for c in self.containers())
 
+    def watch(self) -> Watch:
+        return Watch(client().api, self.project)
+
     def is_up(self) -> bool:
-        containers = self.containers(all=False)
-        return bool(containers) and all(health(c) == "healthy" for c in containers)
+        snapshot = self.watch().poll()
+        return snapshot.all_ready and snapshot.running == snapshot.total
+
+    def expected(self) -> int | None:
+        if self.plan is not None and self.directory is not None:
+            return len(self.plan.hosts) + len(topology.SERVICES)
+        return None
 
     # --- up -------------------------------------------------------------------------
 
     def build(self) -> None:
         base.ensure_base()
+        if images.up_to_date():
+            say("the lab's images are up to date")
+            return
         say("building the lab's images (our code on top of the base)")
-        self.compose.run("build", "--quiet", timeout=900)
+        Compose(self.project, (ROOT / "compose.yaml",)).run("build", "--quiet", timeout=900)
+        images.record()
 
-    def up(self, timeout: float = 120) -> float:
+    def prepare(self) -> None:
+        """Refuse a plan that collides with this machine's routes; write a generated lab."""
+        plan = self.plan or (topology.default_plan() if self.files == (ROOT / "compose.yaml",) else None)
+        if plan is not None:
+            own = self.own_subnets()
+            routes = [r for r in host_routes() if r not in own]
+            try:
+                topology.check_routes(plan, routes)
+            except topology.PlanError as error:
+                raise LabError(str(error)) from None
+        if self.directory is not None:
+            path = generate.write_lab(self.plan, self.directory)
+            self.remember()
+            say(f"generated {generate.lab_title(self.plan)}: {path.relative_to(ROOT)}")
+
+    def own_subnets(self) -> set:
+        networks = client().networks.list(filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        subnets = set()
+        for net in networks:
+            for config in (net.attrs.get("IPAM") or {}).get("Config") or []:
+                if config.get("Subnet"):
+                    subnets.add(ipaddress.ip_network(config["Subnet"], strict=False))
+        return subnets
+
+    def remember(self) -> None:
+        state = {"project": self.project, "parent": project_name(), "env": self.env,
+                 "title": generate.lab_title(self.plan)}
+        (self.directory / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
+
+    def up(self, timeout: float | None = None) -> float:
         """Build, start and wait; return the seconds from `compose up` to ready."""
         self.build()
+        self.prepare()
         started = time.monotonic()
         say(f"starting lab {self.project!r}")
-        self.compose.run("up", "-d", "--no-build", timeout=300)
-        self.wait(timeout, started)
+        watch = self.watch()
+        self.start(watch=watch)
+        self.wait(timeout or self.ready_budget(), started, watch)
         took = time.monotonic() - started
-        say(f"lab {self.project!r} ready in {took:.1f} s: {len(self.containers())} containers healthy")
+        say(f"lab {self.project!r} ready in {took:.1f} s: {len(self.containers())} containers ready")
         return took
 
-    def wait(self, timeout: float = 120, started: float | None = None) -> None:
-        started = started or time.monotonic()
-        say("waiting for every container to be healthy (hosts reach their gateway)")
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            containers = self.containers()
-            states = {name_of(c): health(c) for c in containers}
-            broken = [c for c in containers if c.status in ("exited", "dead")]
-            if broken:
-                self.fail(broken, "exited")
-            if containers and all(state == "healthy" for state in states.values()):
+    def ready_budget(self) -> float:
+        return 120 + 1.0 * (self.expected() or 0)
+
+    def start(self, attempts: int = UP_ATTEMPTS, stall: float = STALL_SECONDS,
+              watch: Watch | None = None) -> None:
+        """`compose up -d`, stopped and run again when it makes no progress for `stall` s."""
+        watch = watch or self.watch()
+        for attempt in range(1, attempts + 1):
+            if self.start_once(stall, watch):
                 return
-            time.sleep(0.2)
-        waiting = [c for c in self.containers() if health(c) != "healthy"]
-        self.fail(waiting, f"not healthy after {timeout:.0f} s")
+            self.hangs += 1
+            say(f"compose made no progress for {stall:.0f} s (the docker-compose 1.29 hang); "
+                f"stopped it{', running `up -d` again' if attempt < attempts else ''}")
+        raise LabError(f"`compose up` hung {attempts} times; run `make down`, restart the Docker "
+                       "engine if it persists, then `make up`")
+
+    def start_once(self, stall: float, watch: Watch) -> bool:
+        with tempfile.TemporaryFile("w+") as output:
+            process = subprocess.Popen(self.compose.argv("up", "-d", "--no-build"), cwd=ROOT,
+                                       env={**os.environ, **self.env}, stdout=output,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            finished = self.follow(process, stall, watch)
+            if not finished:
+                stop(process)
+                return False
+            if process.returncode != 0:
+                output.seek(0)
+                lines = output.read().strip().splitlines()
+                print("\n".join(lines[-20:]), file=sys.stderr)
+                raise LabError(f"`compose up` failed (exit {process.returncode}): "
+                               f"{lines[-1] if lines else 'no output'}")
+            return True
+
+    def follow(self, process: subprocess.Popen, stall: float, watch: Watch) -> bool:
+        """Wait for compose, showing progress; False if it stalled."""
+        last, changed, shown = None, time.monotonic(), time.monotonic()
+        expected = self.expected()
+        while process.poll() is None:
+            time.sleep(0.5)
+            snap = watch.poll()
+            progress = (snap.total, snap.running, snap.networks)
+            now = time.monotonic()
+            if progress != last:
+                last, changed = progress, now
+            elif now - changed > stall:
+                return False
+            if now - shown >= 5:
+                of = f"/{expected}" if expected else ""
+                say(f"compose: {snap.total}{of} containers created, {snap.running} running")
+                shown = now
+        return True
+
+    def wait(self, timeout: float = 120, started: float | None = None,
+             watch: Watch | None = None) -> None:
+        started = started or time.monotonic()
+        say("waiting for every container to be ready (hosts reach their gateway)")
+        deadline, watch, shown = started + timeout, watch or self.watch(), time.monotonic()
+        while time.monotonic() < deadline:
+            snap = watch.poll()
+            if snap.broken:
+                self.fail([self.container(s) for s in snap.broken], "exited")
+            if snap.all_ready and self.names_resolve():
+                return
+            if time.monotonic() - shown >= 5:
+                say(f"{len(snap.ready)}/{snap.total} containers ready")
+                shown = time.monotonic()
+            time.sleep(0.25)
+        waiting = [c for c in self.containers() if name_of(c) not in watch.poll().ready]
+        self.fail(waiting or self.containers(), f"not ready after {timeout:.0f} s")
+
+    def names_resolve(self) -> bool:
+        """Once the lab runs our DHCP and DNS servers, ready also means every host's name
+        resolves (one query each, from inside the router; lanlab/probe.py). Before they
+        land, or with LANLAB_READY_DNS=0, there is nothing to check."""
+        if not checks_names():
+            return True
+        plan = self.plan or topology.default_plan()
+        names = [host.name for host in plan.hosts]
+        try:
+            result = exec_in(self.container("router"), ["python3", "-m", "lanlab.probe", "resolve",
+                                                        str(plan.dns), plan.domain, *names], timeout=60)
+        except LabError:
+            return False
+        return result.ok
 
     def fail(self, containers: list, why: str) -> None:
-        for container in containers:
+        for container in containers[:5]:
             print(f"\n----- logs of {name_of(container)} ({why}) -----", file=sys.stderr)
             print(container.logs(tail=40).decode(errors="replace"), file=sys.stderr)
-        names = ", ".join(name_of(c) for c in containers)
-        raise LabError(f"{names} {why}; logs above, fix and run `make down && make up`")
+        names = ", ".join(name_of(c) for c in containers[:10])
+        more = f" and {len(containers) - 10} more" if len(containers) > 10 else ""
+        raise LabError(f"{names}{more} {why}; logs above, fix and run `make down && make up`")
 
     # --- down -----------------------------------------------------------------------
 
     def down(self) -> float:
+        """Remove the lab's containers, networks and volumes (and a generated lab's files)."""
         started = time.monotonic()
         say(f"removing lab {self.project!r}: containers, networks and volumes")
-        self.compose.run("down", "-v", "--remove-orphans", "-t", "2", timeout=300)
-        leftover = self.containers()
-        for container in leftover:
-            container.remove(force=True, v=True)
+        if all(path.exists() for path in self.files):
+            try:
+                self.compose.run("down", "-v", "--remove-orphans", "-t", "2", capture=True,
+                                 timeout=120 + 2 * len(self.containers()))
+            except LabError as error:
+                say(f"{error}; removing what is left directly")
+        self.remove_leftovers()
+        if self.directory is not None and self.directory.is_dir():
+            shutil.rmtree(self.directory)
         return time.monotonic() - started
+
+    def remove_leftovers(self) -> None:
+        docker_client = client()
+        label = {"label": f"{PROJECT_LABEL}={self.project}"}
+        for container in docker_client.containers.list(all=True, filters=label):
+            container.remove(force=True, v=True)
+        for net in docker_client.networks.list(filters=label):
+            net.remove()
+        for volume in docker_client.volumes.list(filters=label):
+            volume.remove(force=True)
 
     # --- status ---------------------------------------------------------------------
 
@@ -138,6 +317,43 @@ class Lab:
                 continue
             rows.extend(node_rows(container, service))
         return rows
+
+
+def generated_labs(parent: str | None = None) -> list[Lab]:
+    """The generated labs started from this checkout under project `parent`."""
+    parent = parent or project_name()
+    labs = []
+    for state in sorted(generate.BUILD.glob(f"*/{STATE_FILE}")):
+        try:
+            if json.loads(state.read_text()).get("parent") == parent:
+                labs.append(Lab.recorded(state.parent))
+        except (OSError, ValueError, KeyError, topology.PlanError):
+            say(f"ignoring an unreadable {state.relative_to(ROOT)}")
+    return labs
+
+
+def checks_names() -> bool:
+    """Host names resolve only once the DHCP server registers leases with our DNS server."""
+    if os.environ.get("LANLAB_READY_DNS", "1") == "0":
+        return False
+    try:
+        import lanlab.dhcp  # noqa: F401
+        import lanlab.nameserver  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def stop(process: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
 
 
 def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
@@ -156,7 +372,6 @@ def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
 
 
 def network_name(networks: dict, address) -> str | None:
-    import ipaddress
     for name, info in networks.items():
         prefix = info.get("IPPrefixLen") or 24
         docker_ip = info.get("IPAddress")
