@@ -62,9 +62,14 @@ def client() -> docker.DockerClient:
 
 
 def host_routes() -> list[ipaddress.IPv4Network]:
-    """This machine's IPv4 routes (main table), from /proc/net/route."""
+    """This machine's IPv4 routes (main table)."""
+    return parse_proc_routes(Path("/proc/net/route").read_text())
+
+
+def parse_proc_routes(text: str) -> list[ipaddress.IPv4Network]:
+    """Destinations of /proc/net/route (hexadecimal, little-endian address and mask)."""
     routes = []
-    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+    for line in text.splitlines()[1:]:
         fields = line.split()
         if len(fields) >= 8:
             dest, mask = (ipaddress.IPv4Address(int(fields[i], 16).to_bytes(4, "little")) for i in (1, 7))
