@@ -149,6 +149,9 @@ def split_input(args: list[str]) -> tuple[str, str | None]:
 
 
 def describe(address_text: str, mask_text: str | None = None) -> Result:
+    """describe('192.168.7.20/24'), describe('192.168.7.20', '255.255.255.0') or no mask."""
+    if mask_text is None and "/" in address_text:
+        address_text, mask_text = address_text.split("/", 1)
     address = parse_address(address_text)
     name, default, use = classify(address)
     if mask_text is None:

@@ -263,14 +263,14 @@ class Lab:
 
     def names_resolve(self) -> bool:
         """Once the lab runs our DHCP and DNS servers, ready also means every host's name
-        resolves (one query each, from inside the router; lanlab/probe.py). Before they
+        resolves (one query each, from inside the router; lanlab/readiness.py). Before they
         land, or with LANLAB_READY_DNS=0, there is nothing to check."""
         if not checks_names():
             return True
         plan = self.plan or topology.default_plan()
         names = [host.name for host in plan.hosts]
         try:
-            result = exec_in(self.container("router"), ["python3", "-m", "lanlab.probe", "resolve",
+            result = exec_in(self.container("router"), ["python3", "-m", "lanlab.readiness", "resolve",
                                                         str(plan.dns), plan.domain, *names], timeout=60)
         except LabError:
             return False

@@ -11,14 +11,13 @@ Fixtures:
 """
 from __future__ import annotations
 
-import shlex
-
 import pytest
 
 from lanlab import topology
 from lanlab.control.compose import compose_command
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.lab import Lab
+from lanlab.control.probe import Node
 
 pytestmark = pytest.mark.lab
 
@@ -85,33 +84,6 @@ def lab(docker_services, lab_under_test: Lab) -> Lab:
     return lab_under_test
 
 
-class Node:
-    """One lab container, addressed by its Compose service name."""
-
-    def __init__(self, lab: Lab, service: str):
-        self.lab = lab
-        self.service = service
-
-    @property
-    def container(self):
-        return self.lab.container(self.service)
-
-    def run(self, argv: list[str], timeout: float = 30, **kwargs):
-        return exec_in(self.container, argv, timeout=timeout, **kwargs)
-
-    def sh(self, script: str, timeout: float = 30, **kwargs):
-        return exec_in(self.container, ["sh", "-c", script], timeout=timeout, **kwargs)
-
-    def ok(self, script: str, timeout: float = 30) -> str:
-        """Run and insist on success; the failure message shows the output."""
-        result = self.sh(script, timeout=timeout)
-        assert result.ok, f"{self.service}: `{script}` failed ({result.code}): {result.out}{result.err}"
-        return result.out
-
-    def __repr__(self) -> str:
-        return f"Node({self.service})"
-
-
 @pytest.fixture(scope="session")
 def node(lab: Lab):
     cache: dict[str, Node] = {}
@@ -124,5 +96,19 @@ def node(lab: Lab):
     return get
 
 
-def quote(text: str) -> str:
-    return shlex.quote(text)
+# --- measurements the tests report at the end of the run --------------------------------
+
+MEASURED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def measured() -> dict[str, str]:
+    """Tests put figures here (e.g. how fast the lab heals); printed after the run."""
+    return MEASURED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED:
+        terminalreporter.section("lanlab measurements")
+        for key, value in MEASURED.items():
+            terminalreporter.write_line(f"{key}: {value}")

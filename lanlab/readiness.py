@@ -1,4 +1,4 @@
-"""`python3 -m lanlab.probe resolve SERVER DOMAIN NAME...`: run inside a lab container
+"""`python3 -m lanlab.readiness resolve SERVER DOMAIN NAME...`: run inside a lab container
 by the lab control to check that every host's name resolves at the lab's DNS server.
 
 Prints the names that do not resolve, on one line, and exits 1 if there are any. One
