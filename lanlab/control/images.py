@@ -11,9 +11,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 
+from lanlab.control import base
 from lanlab.control.compose import ROOT
 
 IMAGES = ("router", "dhcp", "dns", "node")
@@ -59,9 +59,7 @@ def context_files() -> list[Path]:
 
 
 def image_id(name: str) -> str:
-    result = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", name],
-                            capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else ""
+    return base.image_id(name) or ""
 
 
 def sources_hash() -> str:
