@@ -22,24 +22,38 @@ from bench import ROOT, Budget, Context, report
 
 DEFAULT_BUDGET = 600
 GRACE = 120          # seconds a stopped benchmark gets to clean up
+SLACK = 10           # seconds past the budget before the runner steps in
+PACKAGE = os.environ.get("LANLAB_BENCH_PACKAGE", "bench")   # another one only in the runner's tests
 
 
 def say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def package_dir():
+    if PACKAGE == "bench":
+        return ROOT / "bench"
+    from importlib.util import find_spec
+    from pathlib import Path
+    return Path(find_spec(PACKAGE).origin).parent
+
+
+def source(name: str) -> str:
+    return (package_dir() / f"bench_{name}.py").read_text()
+
+
 def available() -> list[str]:
-    return sorted(p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py"))
+    return sorted(p.stem.removeprefix("bench_") for p in package_dir().glob("bench_*.py"))
 
 
 def module_name(name: str) -> str:
-    return f"bench.bench_{name}"
+    return f"{PACKAGE}.bench_{name}"
 
 
 def budget_of(name: str) -> float:
     """The module's BUDGET, read without importing it (an import may fail or be slow)."""
     scale = float(os.environ.get("LANLAB_BENCH_BUDGET_SCALE", "1"))
-    for line in (ROOT / "bench" / f"bench_{name}.py").read_text().splitlines():
+    for line in source(name).splitlines():
         if line.startswith("BUDGET") and "=" in line:
             try:
                 return float(line.split("=", 1)[1].split("#")[0]) * scale
@@ -51,9 +65,8 @@ def budget_of(name: str) -> float:
 def title_of(name: str) -> tuple[str, str]:
     """The module docstring's first line and the rest (what was measured)."""
     import ast
-    source = (ROOT / "bench" / f"bench_{name}.py").read_text()
     try:
-        doc = ast.get_docstring(ast.parse(source)) or ""
+        doc = ast.get_docstring(ast.parse(source(name))) or ""
     except SyntaxError:
         doc = ""
     first, _, rest = doc.partition("\n")
@@ -97,8 +110,7 @@ def call_cleanup(module, ctx: Context) -> None:
 # --- the parent ---------------------------------------------------------------------------
 
 def has_run(name: str) -> bool:
-    source = (ROOT / "bench" / f"bench_{name}.py").read_text()
-    return "\ndef run(" in source
+    return "\ndef run(" in source(name)
 
 
 def run_one(name: str) -> dict:
@@ -130,7 +142,7 @@ def finish(process: subprocess.Popen, budget: float) -> bool:
     """Wait out the budget; then SIGTERM (cleanup runs), then SIGKILL. False if killed.
     Ctrl-C stops the benchmark the same way (it runs in its own session)."""
     try:
-        process.wait(timeout=budget + 10)
+        process.wait(timeout=budget + SLACK)
         return True
     except subprocess.TimeoutExpired:
         say(f"budget of {budget:.0f} s spent: stopping it (it cleans up)")
