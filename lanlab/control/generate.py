@@ -6,6 +6,8 @@ compose.yaml:
     compose.yaml   router, dhcp, dns and the hosts h1-1 .. hN-M (lanlab/topology.py)
     plan.json      the address plan, mounted read-only into every container
                    (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
+    ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
+                   named after itself when ready (lanlab.node.mark_ready)
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
     dhcp.toml      if lanlab.dhcp.config.render_toml exists: the DHCP server's pools and
                    reservations for this plan (LANLAB_DHCP_CONFIG=/etc/lanlab/dhcp.toml)
@@ -22,8 +24,8 @@ configured from outside.
 Healthchecks: a host's Docker healthcheck is a `docker exec` of lanlab-health (a Python
 start and a ping). At a 1 s interval 200 hosts would cost 200 execs a second on two
 cores, so generated hosts are checked every few tens of seconds (HEALTH_EXECS_PER_SECOND
-for the whole lab) and readiness is read from each container's own "ready" log line
-instead (lanlab/control/watch.py): fast to notice, and free when idle.
+for the whole lab) and readiness is read from the ready/ directory instead
+(lanlab/control/watch.py): fast to notice, one directory listing for the whole lab.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import json
 import math
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,7 @@ from lanlab.control.compose import ROOT
 BUILD = ROOT / "build"
 CONFIG_DIR = "/etc/lanlab"
 PLAN_FILE = "plan.json"
+READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.node)
 HEALTH_EXECS_PER_SECOND = 2.0
 HEALTH_INTERVAL_LIMITS = (5, 120)
 NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -122,8 +126,11 @@ def network(subnet: topology.Subnet) -> dict:
 
 
 def plan_mount() -> dict:
-    return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro"],
-            "environment": {topology.PLAN_VAR: f"{CONFIG_DIR}/{PLAN_FILE}"}}
+    """The plan (read-only) and the shared ready directory, for every container."""
+    return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
+                        f"./{READY_DIR}:/run/lanlab-ready"],
+            "environment": {topology.PLAN_VAR: f"{CONFIG_DIR}/{PLAN_FILE}",
+                            "LANLAB_READY_DIR": "/run/lanlab-ready"}}
 
 
 def node_common(interval: int) -> dict:
@@ -244,6 +251,10 @@ def service_configs(plan: topology.Plan) -> dict[str, ServiceConfig]:
 def write_lab(plan: topology.Plan, directory: Path) -> Path:
     """Write the compose file and everything it mounts; return the compose file."""
     directory.mkdir(parents=True, exist_ok=True)
+    ready = directory / READY_DIR
+    if ready.exists():
+        shutil.rmtree(ready)
+    ready.mkdir()
     configs = service_configs(plan)
     for config in configs.values():
         (directory / config.filename).write_text(config.text)

@@ -39,6 +39,19 @@ PROJECT = "lanlab"
 STATE_FILE = "lab.json"
 STALL_SECONDS = 60          # no new container, start or network attachment for this long
 UP_ATTEMPTS = 3
+COMPOSE_PARALLEL_LIMIT = 64  # docker-compose 1.29's default
+
+
+def parallel_limit(services: int) -> int:
+    """COMPOSE_PARALLEL_LIMIT that cannot deadlock docker-compose 1.29.
+
+    v1 runs each service's start in a thread that holds a slot of one global semaphore
+    (64 slots) and then starts the service's container in a nested thread that needs a
+    slot of the same semaphore. When 64 or more services start at once (100 hosts that
+    depend on the router all become startable together) the outer threads hold every
+    slot and the inner ones wait forever: the "hang with no progress and no load".
+    With more slots than services an inner thread always finds one."""
+    return max(COMPOSE_PARALLEL_LIMIT, 2 * services + 2)
 
 
 def say(message: str) -> None:
@@ -112,7 +125,13 @@ class Lab:
 
     @property
     def compose(self) -> Compose:
-        return Compose(self.project, self.files, self.env)
+        return Compose(self.project, self.files, self.compose_env())
+
+    def compose_env(self) -> dict[str, str]:
+        env = dict(self.env)
+        if self.expected() and "COMPOSE_PARALLEL_LIMIT" not in os.environ:
+            env["COMPOSE_PARALLEL_LIMIT"] = str(parallel_limit(self.expected()))
+        return env
 
     def containers(self, all: bool = True) -> list:
         return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={self.project}"})
@@ -127,7 +146,8 @@ class Lab:
         return sorted(c.labels.get(SERVICE_LABEL, "?") for c in self.containers())
 
     def watch(self) -> Watch:
-        return Watch(client().api, self.project)
+        ready_dir = self.directory / generate.READY_DIR if self.directory is not None else None
+        return Watch(client().api, self.project, ready_dir)
 
     def is_up(self) -> bool:
         snapshot = self.watch().poll()
@@ -210,7 +230,7 @@ class Lab:
     def start_once(self, stall: float, watch: Watch) -> bool:
         with tempfile.TemporaryFile("w+") as output:
             process = subprocess.Popen(self.compose.argv("up", "-d", "--no-build"), cwd=ROOT,
-                                       env={**os.environ, **self.env}, stdout=output,
+                                       env={**os.environ, **self.compose_env()}, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
             finished = self.follow(process, stall, watch)
             if not finished:

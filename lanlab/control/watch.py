@@ -1,19 +1,24 @@
 """Follow a lab's containers from created to ready, cheaply enough for 200 of them.
 
-A container is ready when it finished its own start: it wrote the line
-"lanlab[NAME]: ready in X s" (lanlab.node.mark_ready) to its log since it last started,
-or Docker's healthcheck already calls it healthy. Reading the log line notices a host the
-moment it is ready, without waiting for the next healthcheck and without a `docker exec`;
-generated labs can then run their healthchecks rarely (lanlab/control/generate.py).
+A container is ready when it finished its own start (lanlab.node.mark_ready), or
+Docker's healthcheck already calls it healthy. The start's end is seen without waiting
+for the next healthcheck and without a `docker exec`:
 
-One round costs one container list call, plus one log read for each container that is
-running and not ready yet; a container seen ready is not read again. A container that
-Docker reports unhealthy is not ready, whatever its log said.
+- generated labs share a directory with every container (build/<project>/ready); each
+  leaves a file named after its service there: one listing covers the whole lab;
+- the default lab: the line "lanlab[NAME]: ready in X s" in the container's log since
+  it last started; one log read per container that is running and not ready yet, and
+  none once it was seen ready.
+
+One round costs one container list call on top. A container that Docker reports
+unhealthy is not ready, whatever it said.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 READY_LINE = "]: ready in "
 PROJECT_LABEL = "com.docker.compose.project"
@@ -57,14 +62,18 @@ def log_says_ready(log: bytes) -> bool:
 class Watch:
     api: object                      # docker.APIClient
     project: str
+    ready_dir: Path | None = None
     ready: set[str] = field(default_factory=set)
     since: dict[str, int] = field(default_factory=dict)
+    marked: set[str] = field(default_factory=set)
 
     def listing(self) -> list[dict]:
         return self.api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"})
 
     def poll(self) -> Snapshot:
         entries = self.listing()
+        if self.ready_dir is not None:
+            self.marked = set(os.listdir(self.ready_dir)) if self.ready_dir.is_dir() else set()
         broken, running, networks = [], 0, 0
         for entry in entries:
             service = entry["Labels"].get(SERVICE_LABEL, entry["Id"][:12])
@@ -85,8 +94,13 @@ class Watch:
         cid = entry["Id"]
         if health == "unhealthy":
             self.ready.discard(cid)
-        elif health == "healthy" or (cid not in self.ready and self.log_ready(cid)):
+        elif health == "healthy" or (cid not in self.ready and self.said_ready(entry)):
             self.ready.add(cid)
+
+    def said_ready(self, entry: dict) -> bool:
+        if self.ready_dir is not None:
+            return entry["Labels"].get(SERVICE_LABEL) in self.marked
+        return self.log_ready(entry["Id"])
 
     def log_ready(self, cid: str) -> bool:
         if cid not in self.since:

@@ -157,12 +157,15 @@ def test_networks_keep_the_default_labs_rules(compose):
         "the extended services mount compose.yaml's named volumes; they must be declared"
 
 
-def test_every_container_gets_the_plan(compose):
+def test_every_container_gets_the_plan_and_the_ready_directory(compose):
     plan, data = compose
     mount = f"./plan.json:{generate.CONFIG_DIR}/plan.json:ro"
     for name, service in data["services"].items():
         assert mount in service.get("volumes", []), f"{name} must be able to read the lab's plan"
         assert service["environment"][topology.PLAN_VAR] == f"{generate.CONFIG_DIR}/plan.json"
+        assert "./ready:/run/lanlab-ready" in service["volumes"] and \
+            service["environment"]["LANLAB_READY_DIR"] == "/run/lanlab-ready", \
+            f"{name} must be able to say it is ready without a docker exec"
 
 
 def test_health_interval_bounds_the_exec_rate():

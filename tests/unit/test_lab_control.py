@@ -130,3 +130,22 @@ def test_generated_lab_names_its_project_and_directory(monkeypatch):
         "a generated lab must never share a project with the default lab"
     assert lab.files == (lab.directory / "compose.yaml",) and lab.env == {"LANLAB_SVC": "10.100.0"}
     assert os.path.basename(lab.directory.parent) == "build", "generated files live under build/"
+
+
+def test_ready_from_the_shared_directory_without_reading_logs(tmp_path):
+    (tmp_path / "h1-1").write_text("0.40\n")
+    api = FakeApi([entry("a", "h1-1"), entry("b", "h1-2")], {"b": b"lanlab[h1-2]: ready in 0.40 s\n"})
+    snap = watch.Watch(api, "p", ready_dir=tmp_path).poll()
+    assert snap.ready == {"h1-1"}, "in a generated lab the shared directory alone says who is ready"
+    assert api.log_reads == 0, "200 hosts must not cost a log read each while starting"
+
+
+def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, monkeypatch):
+    monkeypatch.setattr(node, "READY", tmp_path / "own" / "ready")
+    monkeypatch.setenv("LANLAB_READY_DIR", str(tmp_path))
+    monkeypatch.setenv("LANLAB_NODE", "h2-3")
+    with redirect_stderr(io.StringIO()):
+        node.mark_ready(time.monotonic())
+    assert (tmp_path / "h2-3").exists(), "the lab control learns that h2-3 is ready from this file"
+    node.clear_ready()
+    assert not (tmp_path / "h2-3").exists(), "a restarted container is not ready until it says so again"
