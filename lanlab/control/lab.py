@@ -334,14 +334,19 @@ class Lab:
     # --- status ---------------------------------------------------------------------
 
     def status_rows(self) -> list[tuple[str, str, str, str, str]]:
-        rows = []
-        for container in sorted(self.containers(), key=name_of):
-            service = name_of(container)
-            if container.status != "running":
-                rows.append((service, "-", "-", "-", container.status))
-                continue
-            rows.extend(node_rows(container, service))
-        return rows
+        """What each container holds, asked inside it: one exec per container, eight at
+        a time (a 200-host lab answers in seconds, not minutes)."""
+        from concurrent.futures import ThreadPoolExecutor
+        containers = sorted(self.containers(), key=name_of)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [row for rows in pool.map(container_rows, containers) for row in rows]
+
+
+def container_rows(container) -> list[tuple[str, str, str, str, str]]:
+    service = name_of(container)
+    if container.status != "running":
+        return [(service, "-", "-", "-", container.status)]
+    return node_rows(container, service)
 
 
 def generated_labs(parent: str | None = None) -> list[Lab]:
@@ -384,8 +389,8 @@ def stop(process: subprocess.Popen) -> None:
 def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
     from lanlab import node
 
-    addr = container.exec_run(["ip", "-j", "addr", "show"]).output.decode()
-    route = container.exec_run(["ip", "-j", "route", "show"]).output.decode()
+    both = container.exec_run(["sh", "-c", "ip -j addr show; echo; ip -j route show"]).output.decode()
+    addr, _, route = both.partition("\n")
     gateway = node.default_gateway(node.parse_routes(route)) or "none"
     networks = container.attrs["NetworkSettings"]["Networks"]
     rows = []
