@@ -26,9 +26,10 @@ The interface, all a module needs:
 Rules: every benchmark sends traffic only inside the lab (or a lab it starts itself),
 removes what it started (in a `finally`, and in cleanup()), and bounds each step in time.
 When the budget is spent the runner sends SIGTERM, which raises Budget in the module:
-let it unwind through your `finally` blocks. A module without run() is run alone as
-`python -m bench.bench_NAME` under the same budget, and its exit status and last lines
-of output are reported.
+let it unwind through your `finally` blocks. A module whose run() does not take `ctx` as
+its first argument (or that has none) is run alone as `python -m bench.bench_NAME` under
+the same budget: what it prints on stdout (a markdown table, say) goes into its section of
+docs/benchmarks.md as it is, stderr is shown as progress.
 """
 from __future__ import annotations
 

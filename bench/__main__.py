@@ -110,7 +110,16 @@ def call_cleanup(module, ctx: Context) -> None:
 # --- the parent ---------------------------------------------------------------------------
 
 def has_run(name: str) -> bool:
-    return "\ndef run(" in source(name)
+    """Does the module follow the interface: a top-level `def run(ctx, ...)`?"""
+    import ast
+    try:
+        tree = ast.parse(source(name))
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "run":
+            return bool(node.args.args) and node.args.args[0].arg == "ctx"
+    return False
 
 
 def run_one(name: str) -> dict:
@@ -162,25 +171,30 @@ def finish(process: subprocess.Popen, budget: float) -> bool:
 
 
 def run_alone(name: str, budget: float) -> dict:
-    """A module without run(): `python -m bench.bench_NAME`, bounded; report its tail."""
+    """A module without run(ctx): `python -m bench.bench_NAME`, bounded. What it prints on
+    stdout (a markdown table, say) goes into the report as it is; stderr is progress."""
     argv = [sys.executable, "-m", module_name(name)]
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
-    tail: deque[str] = deque(maxlen=15)
-    reader = threading.Thread(target=echo, args=(process.stdout, tail, name), daemon=True)
-    reader.start()
+    output: deque[str] = deque(maxlen=200)
+    progress: deque[str] = deque(maxlen=5)
+    readers = [threading.Thread(target=echo, args=(process.stdout, output, name), daemon=True),
+               threading.Thread(target=echo, args=(process.stderr, progress, name), daemon=True)]
+    for reader in readers:
+        reader.start()
     killed = not finish(process, budget)
-    reader.join(timeout=5)
+    for reader in readers:
+        reader.join(timeout=5)
     status = "killed" if killed else ("ok" if process.returncode == 0 else f"exit {process.returncode}")
-    return {"status": f"{status} (run alone: no run(ctx))", "results": [],
-            "notes": ["last lines of its output:", *[f"`{line}`" for line in tail]],
-            "commands": [" ".join(["python", "-m", module_name(name)])]}
+    notes = [] if process.returncode == 0 else ["its last words:", *[f"`{line}`" for line in progress]]
+    return {"status": f"{status} (run alone: it has no run(ctx))", "results": [], "notes": notes,
+            "output": "\n".join(output), "commands": [f"python -m {module_name(name)}"]}
 
 
-def echo(stream, tail: deque, name: str) -> None:
+def echo(stream, keep: deque, name: str) -> None:
     for line in stream:
         line = line.rstrip("\n")
-        tail.append(line)
+        keep.append(line)
         print(f"bench[{name}]: {line}", file=sys.stderr, flush=True)
 
 

@@ -99,6 +99,8 @@ def section(record: dict) -> list[str]:
         lines += [record["about"], ""]
     if results:
         lines += [*result_rows(results), ""]
+    if record.get("output"):
+        lines += [record["output"].strip(), ""]
     for note in record.get("notes", []):
         lines.append(f"- {note}")
     for r in results:
@@ -125,7 +127,8 @@ def render(records: list[dict]) -> str:
                          f"{r.peer_name}: {figure(r.peer, r.unit)} | {ratio_text(r)} | "
                          f"{r.target or '-'} | {met_text(r)} |")
         if not record.get("results"):
-            lines.append(f"| {record['name']} | ({record.get('status')}) | - | - | - | - | - |")
+            lines.append(f"| {record['name']} | ({record.get('status')}; its own table below) "
+                         "| - | - | - | - | - |")
     lines.append("")
     for record in records:
         lines += section(record)

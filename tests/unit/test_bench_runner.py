@@ -37,8 +37,13 @@ FAKES = {
     ''',
     "alone": '''
         """Fake: only runnable alone."""
+        import sys
+        def run(duration=5):
+            return {"qps": 3}
         if __name__ == "__main__":
-            print("measured 3 things")
+            print("progress", file=sys.stderr)
+            print("| what | figure |")
+            print("| measured | 3 things |")
     ''',
 }
 
@@ -85,10 +90,15 @@ def test_an_overrunning_benchmark_is_stopped_and_cleans_up(fakes):
         "a stopped benchmark must unwind its finally blocks and run cleanup(): labs come down"
 
 
-def test_a_module_without_run_is_run_alone(fakes):
+def test_a_module_without_run_ctx_is_run_alone(fakes):
+    assert not runner.has_run("alone") and runner.has_run("ok"), \
+        "a run() that does not take the runner's ctx must not be called with one"
     record = runner.run_one("alone")
     assert record["status"].startswith("ok (run alone"), record["status"]
-    assert "`measured 3 things`" in record["notes"], "its output's last lines are kept for the report"
+    assert record["output"] == "| what | figure |\n| measured | 3 things |", \
+        "what it prints on stdout is its report; progress on stderr is not"
+    assert "| measured | 3 things |" in report.render([{"name": "alone", **record}]), \
+        "its own table must reach docs/benchmarks.md"
 
 
 def test_report_shows_figures_ratio_machine_and_commands():
