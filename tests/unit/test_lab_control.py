@@ -149,3 +149,11 @@ def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, m
     assert (tmp_path / "h2-3").exists(), "the lab control learns that h2-3 is ready from this file"
     node.clear_ready()
     assert not (tmp_path / "h2-3").exists(), "a restarted container is not ready until it says so again"
+
+
+def test_names_without_an_answer_are_missing():
+    from lanlab.control.lab import missing_names
+    answers = ("alice.lab.internal.\t300\tIN\tA\t192.168.7.20\n"
+               "bob.lab.internal.\t300\tIN\tCNAME\tcarol.lab.internal.\n")
+    assert missing_names(["alice.lab.internal", "bob.lab.internal", "h1-1.lab.internal"], answers) == \
+        ["bob.lab.internal", "h1-1.lab.internal"], "ready means every host's name has an address"
