@@ -3,7 +3,9 @@
 The floor for every figure is a plain compose file with the same containers on the same
 networks and addresses, running nothing but `sleep infinity` (lanlab-base image, init),
 started with `docker-compose up -d` and removed with `docker-compose down`, measured in
-the same run, interleaved with the lab's runs.
+the same run, interleaved with the lab's runs. Floor and lab get the same
+COMPOSE_PARALLEL_LIMIT (twice the services, at least 64): docker-compose 1.29 deadlocks
+at the default 64 when that many services start together (docs/scale.md).
 
 - Default lab (issue 2): wall time of `make up` (images present, lab down) until it
   returns, i.e. every container ready; the floor is `up -d` of the same 7 containers.
@@ -104,20 +106,27 @@ def compose_argv(path: Path, project: str, *args: str) -> list[str]:
     return [*compose_command(), "-f", str(path), "-p", project, *args]
 
 
+def floor_env(containers: int) -> dict[str, str]:
+    """The floor gets the COMPOSE_PARALLEL_LIMIT the lab gets: without it docker-compose
+    1.29 can deadlock on 64 or more services (lanlab/control/lab.py, parallel_limit)."""
+    from lanlab.control.lab import parallel_limit
+    return {**lab_env(), "COMPOSE_PARALLEL_LIMIT": str(parallel_limit(containers))}
+
+
 def floor_up(ctx: Context, path: Path, project: str, containers: int) -> float:
     """`up -d` of the floor; docker-compose 1.29 may hang: stop it and run it again once."""
     timeout = 60 + 2.0 * containers
     try:
-        took, _ = timed(compose_argv(path, project, "up", "-d"), timeout)
+        took, _ = timed(compose_argv(path, project, "up", "-d"), timeout, floor_env(containers))
         return took
     except StepFailed as error:
         ctx.note(f"floor {project}: {error}; ran `up -d` again (the docker-compose hang?)")
-        again, _ = timed(compose_argv(path, project, "up", "-d"), timeout)
+        again, _ = timed(compose_argv(path, project, "up", "-d"), timeout, floor_env(containers))
         return timeout + again
 
 
 def floor_down(path: Path, project: str, containers: int) -> float:
-    took, _ = timed(compose_argv(path, project, "down"), 60 + 2.0 * containers)
+    took, _ = timed(compose_argv(path, project, "down"), 60 + 2.0 * containers, floor_env(containers))
     return took
 
 
@@ -263,7 +272,9 @@ def generated_size(ctx: Context, hosts: int) -> list[Result]:
              f"reports it {own[-1] if own else '?'} s of the {up:.1f} s")
     size = f"{total} hosts in {SUBNETS} subnets"
     env = f"LANLAB_PROJECT={bench_project()} LANLAB_BASE={BASE}"
-    floor_cmd = f"docker-compose -f build/bench/floor-{SUBNETS}x{hosts}/compose.yaml -p {floor_project}"
+    from lanlab.control.lab import parallel_limit
+    floor_cmd = (f"COMPOSE_PARALLEL_LIMIT={parallel_limit(containers)} "
+                 f"docker-compose -f build/bench/floor-{SUBNETS}x{hosts}/compose.yaml -p {floor_project}")
     return [
         Result(f"{size}: `make up` to ready", up, f"floor: compose up -d, {containers} sleeping",
                floor, "s", False, f"<= {TARGET_READY}x floor", up <= TARGET_READY * floor,

@@ -31,7 +31,7 @@ class Snapshot:
     running: int
     ready: frozenset[str]
     broken: tuple[str, ...]         # services whose container exited or died
-    networks: int                   # network attachments so far (progress while creating)
+    networks: int                   # networks created and attached so far (progress while creating)
 
     @property
     def all_ready(self) -> bool:
@@ -84,6 +84,7 @@ class Watch:
             elif entry["State"] == "running":
                 running += 1
                 self.update(entry)
+        networks += len(self.api.networks(filters={"label": f"{PROJECT_LABEL}={self.project}"}))
         ids = {entry["Id"] for entry in entries}
         ready = {entry["Labels"].get(SERVICE_LABEL, "") for entry in entries if entry["Id"] in self.ready}
         self.ready &= ids

@@ -25,6 +25,9 @@ class FakeApi:
         assert filters == {"label": "com.docker.compose.project=p"}, "only this project's containers"
         return self.entries
 
+    def networks(self, filters):
+        return [{"Id": "n1"}, {"Id": "n2"}]
+
     def inspect_container(self, cid):
         return {"State": {"StartedAt": "2026-01-02T03:04:05.123456789Z"}}
 
@@ -63,10 +66,10 @@ def test_health_overrides_and_exits_are_broken():
     assert snap.broken == ("h1-2",), "an exited container must fail `up` at once, with its logs"
 
 
-def test_progress_counts_network_attachments():
+def test_progress_counts_networks_made_and_joined():
     api = FakeApi([entry("r", "router", status="Created", state="created", networks=7)], {})
-    assert watch.Watch(api, "p").poll().networks == 7, \
-        "a router joining many networks is progress, not a hang"
+    assert watch.Watch(api, "p").poll().networks == 7 + 2, \
+        "making 100 networks, or a router joining them, is progress, not a hang"
 
 
 def test_the_ready_line_is_what_mark_ready_writes(tmp_path, monkeypatch):
