@@ -72,7 +72,8 @@ def test_every_module_is_found_and_one_can_be_chosen(fakes):
 
 def test_results_come_back_from_the_child(fakes):
     record = runner.run_one("ok")
-    assert record["status"] == "ok" and record["title"] == "Fake: returns one result."
+    assert record["status"] == "ok" and record["title"] == "Fake: returns one result.", \
+        "the report names each benchmark by its docstring's first line"
     assert Result.from_dict(record["results"][0]).ratio == 2.0, "the ratio is ours / peer"
 
 

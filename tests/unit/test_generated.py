@@ -40,7 +40,7 @@ def test_host_addresses_stay_out_of_the_pool_and_dockers_range():
             f"{host.name} {host.reserved} would take an address the DHCP pool hands to visitors"
         assert host.reserved not in subnet.docker_range, \
             f"{host.name} {host.reserved} could be given by Docker to another container"
-        assert host.reserved not in (subnet.router, subnet.bridge)
+        assert host.reserved not in (subnet.router, subnet.bridge), f"{host.name} must not take .1 or .254"
 
 
 @pytest.mark.parametrize("subnets,hosts,base,fragment", [
@@ -131,7 +131,7 @@ def test_router_joins_every_subnet_at_dot_one(compose):
     router = data["services"]["router"]
     assert router["networks"] == {s.name: {"ipv4_address": str(s.router)} for s in plan.subnets}, \
         "the router is the only path between subnets"
-    assert router["sysctls"]["net.ipv4.ip_forward"] == "1"
+    assert router["sysctls"]["net.ipv4.ip_forward"] == "1", "a router that does not forward joins nothing"
 
 
 def test_dhcp_and_dns_are_the_default_labs_services_moved(compose):
@@ -140,8 +140,10 @@ def test_dhcp_and_dns_are_the_default_labs_services_moved(compose):
         service = data["services"][name]
         assert service["extends"] == {"file": "../../compose.yaml", "service": name}, \
             "dhcp and dns must be the same services as in the default lab"
-        assert service["networks"] == {"svc": {"ipv4_address": str(address)}}
-        assert service["environment"]["LANLAB_SUBNET"] == str(plan.svc.network)
+        assert service["networks"] == {"svc": {"ipv4_address": str(address)}}, \
+            f"{name} keeps its number on the generated service subnet"
+        assert service["environment"]["LANLAB_SUBNET"] == str(plan.svc.network), \
+            f"{name} finds its interface and gateway by this subnet"
 
 
 def test_networks_keep_the_default_labs_rules(compose):
@@ -162,17 +164,19 @@ def test_every_container_gets_the_plan_and_the_ready_directory(compose):
     mount = f"./plan.json:{generate.CONFIG_DIR}/plan.json:ro"
     for name, service in data["services"].items():
         assert mount in service.get("volumes", []), f"{name} must be able to read the lab's plan"
-        assert service["environment"][topology.PLAN_VAR] == f"{generate.CONFIG_DIR}/plan.json"
+        assert service["environment"][topology.PLAN_VAR] == f"{generate.CONFIG_DIR}/plan.json", \
+            f"{name}: topology.current_plan() finds the plan through LANLAB_PLAN"
         assert "./ready:/run/lanlab-ready" in service["volumes"] and \
             service["environment"]["LANLAB_READY_DIR"] == "/run/lanlab-ready", \
             f"{name} must be able to say it is ready without a docker exec"
 
 
 def test_health_interval_bounds_the_exec_rate():
-    assert generate.health_interval(7) == generate.HEALTH_INTERVAL_LIMITS[0]
+    assert generate.health_interval(7) == generate.HEALTH_INTERVAL_LIMITS[0], "a small lab is still checked often"
     assert generate.health_interval(203) / 203 <= 1 / generate.HEALTH_EXECS_PER_SECOND + 0.01, \
         "200 hosts must not cost more healthcheck execs a second than the budget"
-    assert generate.health_interval(100_000) == generate.HEALTH_INTERVAL_LIMITS[1]
+    assert generate.health_interval(100_000) == generate.HEALTH_INTERVAL_LIMITS[1], \
+        "a huge lab is still checked now and then"
 
 
 def test_floor_has_the_same_containers_and_addresses_but_only_sleeps():
@@ -181,8 +185,9 @@ def test_floor_has_the_same_containers_and_addresses_but_only_sleeps():
     services = data["services"]
     assert set(services) == {"router", "dhcp", "dns", "alice", "bob", "carol", "files"}, \
         "the floor must start the same seven containers as the default lab"
-    assert services["alice"]["networks"] == {"lan-a": {"ipv4_address": "192.168.7.20"}}
-    assert services["bob"]["networks"] == {"lan-a": {}}
+    assert services["alice"]["networks"] == {"lan-a": {"ipv4_address": "192.168.7.20"}}, \
+        "same network, same address: the floor differs from the lab only in what runs"
+    assert services["bob"]["networks"] == {"lan-a": {}}, "bob takes whatever Docker gives, as in the lab"
     assert all(s["command"] == ["sleep", "infinity"] and "healthcheck" not in s for s in services.values()), \
         "the floor runs nothing but sleep"
 
@@ -218,10 +223,12 @@ def test_server_configs_are_written_when_their_renderers_exist(tmp_path, monkeyp
         "the DHCP server must get pools and reservations rendered for this plan"
     data = yaml.safe_load(path.read_text())
     dhcp_service = data["services"]["dhcp"]
-    assert dhcp_service["environment"]["LANLAB_DHCP_CONFIG"] == "/etc/lanlab/dhcp.toml"
+    assert dhcp_service["environment"]["LANLAB_DHCP_CONFIG"] == "/etc/lanlab/dhcp.toml", \
+        "the DHCP server reads its configuration from the file this variable names"
     assert "./dhcp.toml:/etc/lanlab/dhcp.toml:ro" in dhcp_service["volumes"], \
         "the server reads the file at the path its variable names"
-    assert data["services"]["dns"]["environment"]["LANLAB_DNS_CONFIG"] == "/etc/lanlab/dns.toml"
+    assert data["services"]["dns"]["environment"]["LANLAB_DNS_CONFIG"] == "/etc/lanlab/dns.toml", \
+        "the DNS server reads its zones from the file this variable names"
 
 
 def test_no_server_configs_before_the_servers_exist(tmp_path, monkeypatch):
@@ -231,6 +238,6 @@ def test_no_server_configs_before_the_servers_exist(tmp_path, monkeypatch):
     data = yaml.safe_load(generate.write_lab(plan, tmp_path / "lab").read_text())
     assert "LANLAB_DHCP_CONFIG" not in data["services"]["dhcp"]["environment"], \
         "until the DHCP server lands, dhcp starts as in the default lab"
-    assert not (tmp_path / "lab" / "dhcp.toml").exists()
+    assert not (tmp_path / "lab" / "dhcp.toml").exists(), "no configuration without its server"
     assert (tmp_path / "lab" / ".env").read_text() == "LANLAB_SVC=10.120.0\n", \
         "running docker-compose by hand on the file must resolve compose.yaml's variables"

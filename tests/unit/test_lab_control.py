@@ -46,7 +46,7 @@ def test_ready_from_the_log_line_before_any_healthcheck():
     api = FakeApi([entry("a", "h1-1"), entry("b", "h1-2")], {"a": b"lanlab[h1-1]: ready in 0.40 s\n"})
     snap = watch.Watch(api, "p").poll()
     assert snap.ready == {"h1-1"}, "a host that logged ready is ready without waiting for Docker's healthcheck"
-    assert not snap.all_ready and snap.total == 2 and snap.running == 2
+    assert not snap.all_ready and snap.total == 2 and snap.running == 2, "one host is still starting"
 
 
 def test_a_ready_container_is_not_read_again():
@@ -83,9 +83,9 @@ def test_the_ready_line_is_what_mark_ready_writes(tmp_path, monkeypatch):
 
 
 def test_health_words():
-    assert watch.health_of("Up 2 minutes (healthy)") == "healthy"
-    assert watch.health_of("Up 2 seconds (health: starting)") == "starting"
-    assert watch.health_of("Up 2 seconds") is None
+    assert watch.health_of("Up 2 minutes (healthy)") == "healthy", "Docker's listing says health in words"
+    assert watch.health_of("Up 2 seconds (health: starting)") == "starting", "not checked yet"
+    assert watch.health_of("Up 2 seconds") is None, "no healthcheck at all"
 
 
 def test_proc_routes_are_decoded():
@@ -122,7 +122,8 @@ def test_bad_lab_options_are_one_line(options, fragment, monkeypatch):
     monkeypatch.delenv("LANLAB_BASE", raising=False)
     with pytest.raises(LabError) as error:
         cli.choose_lab("up", options)
-    assert fragment in str(error.value) and "\n" not in str(error.value)
+    assert fragment in str(error.value) and "\n" not in str(error.value), \
+        f"bad make variables get one clear line: {error.value}"
 
 
 def test_generated_lab_names_its_project_and_directory(monkeypatch):
@@ -131,7 +132,8 @@ def test_generated_lab_names_its_project_and_directory(monkeypatch):
     lab = cli.choose_lab("up", {"subnets": "3", "hosts": "2"})
     assert lab.project == "p-3x2" and lab.directory.name == "p-3x2", \
         "a generated lab must never share a project with the default lab"
-    assert lab.files == (lab.directory / "compose.yaml",) and lab.env == {"LANLAB_SVC": "10.100.0"}
+    assert lab.files == (lab.directory / "compose.yaml",) and lab.env == {"LANLAB_SVC": "10.100.0"}, \
+        "compose must read the generated file, with compose.yaml's variables pointing at its subnets"
     assert os.path.basename(lab.directory.parent) == "build", "generated files live under build/"
 
 
