@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from bench import ROOT, Context, Result
+from lanlab.control.errors import LabError
 
 BUDGET = 2700
 RUNS = int(os.environ.get("LANLAB_BENCH_RUNS", "5"))
@@ -174,7 +175,8 @@ def remove_bench_projects() -> list[str]:
     """Remove every container, network and volume of a LANLAB_PROJECT-bench* project."""
     from lanlab.control.lab import client
     from lanlab.control.watch import PROJECT_LABEL
-    docker, prefix, removed = client(), bench_project(), set()
+    import docker.errors as docker_errors
+    docker, prefix, removed, stuck = client(), bench_project(), set(), []
     ours = lambda labels: (labels or {}).get(PROJECT_LABEL, "").startswith(prefix)
     for container in docker.containers.list(all=True, filters={"label": PROJECT_LABEL}):
         if ours(container.labels):
@@ -182,19 +184,25 @@ def remove_bench_projects() -> list[str]:
             container.remove(force=True, v=True)
     for net in docker.networks.list(filters={"label": PROJECT_LABEL}):
         if ours(net.attrs.get("Labels")):
-            net.remove()
+            try:
+                net.remove()
+            except docker_errors.APIError as error:
+                stuck.append(f"{net.name} ({error.explanation})")
     for volume in docker.volumes.list(filters={"label": PROJECT_LABEL}):
         if ours(volume.attrs.get("Labels")):
             volume.remove(force=True)
     for directory in (ROOT / "build").glob(f"{prefix}*"):
         subprocess.run(["rm", "-rf", str(directory)], check=False)
-    return sorted(removed)
+    return sorted(removed), stuck
 
 
 def cleanup(ctx: Context) -> None:
-    left = remove_bench_projects()
+    left, stuck = remove_bench_projects()
     if left:
         ctx.note(f"cleanup removed what was left of: {', '.join(left)}")
+    for network in stuck:
+        ctx.note(f"could not remove {network}: Docker 20.10 keeps stale endpoints (moby#42119) "
+                 "until the engine restarts")
 
 
 # --- the default lab (issue 2) -----------------------------------------------------------------
@@ -289,9 +297,11 @@ def generated_size(ctx: Context, hosts: int) -> list[Result]:
 
 def run(ctx: Context) -> list[Result]:
     from lanlab.control.lab import Lab
-    left = remove_bench_projects()
+    left, stuck = remove_bench_projects()
     if left:
         ctx.note(f"removed leftovers of an earlier run: {', '.join(left)}")
+    if stuck:
+        ctx.note(f"networks that stay after an earlier run (stale endpoints, moby#42119): {', '.join(stuck)}")
     ctx.say("making sure the images are built (not timed)")
     Lab.from_env().build()
     results: list[Result] = []
@@ -314,7 +324,7 @@ def safely(ctx: Context, what: str, step) -> list[Result]:
     """One part failing (a timeout, a compose error) is reported; the others still run."""
     try:
         return step()
-    except StepFailed as error:
+    except (StepFailed, LabError) as error:
         ctx.note(f"{what}: {error}")
         ctx.say(f"{what}: {error}; cleaning up and going on")
         cleanup(ctx)

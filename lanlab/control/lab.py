@@ -325,12 +325,15 @@ class Lab:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(max_workers=REMOVERS) as pool:
             list(pool.map(lambda c: remove_container(api, c["Id"]), api.containers(all=True, filters=label)))
-        for net in api.networks(filters=label):
-            ignore_missing(api.remove_network, net["Id"])
+        stuck = [net["Name"] for net in api.networks(filters=label) if not remove_network(api, net["Id"])]
         for volume in api.volumes(filters=label).get("Volumes") or []:
             ignore_missing(api.remove_volume, volume["Name"], force=True)
         if self.directory is not None and self.directory.is_dir():
             shutil.rmtree(self.directory)
+        if stuck:
+            raise LabError(f"Docker keeps a stale endpoint in {', '.join(stuck)} although no container "
+                           "is attached (a Docker 20.10 bug, moby#42119); only restarting the Docker "
+                           "engine frees it, and its subnet stays taken until then")
         return time.monotonic() - started
 
     # --- status ---------------------------------------------------------------------
@@ -352,6 +355,19 @@ def container_rows(container) -> list[tuple[str, str, str, str, str]]:
 
 
 REMOVERS = 16
+
+
+def remove_network(api, nid: str, attempts: int = 5) -> bool:
+    """False if the network stays: Docker 20.10 sometimes keeps a stale endpoint."""
+    for attempt in range(attempts):
+        try:
+            ignore_missing(api.remove_network, nid)
+            return True
+        except LabError as error:
+            if "active endpoints" not in str(error):
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    return False
 
 
 def remove_container(api, cid: str) -> None:
