@@ -4,8 +4,9 @@ The floor for every figure is a plain compose file with the same containers on t
 networks and addresses, running nothing but `sleep infinity` (lanlab-base image, init),
 started with `docker-compose up -d` and removed with `docker-compose down`, measured in
 the same run, interleaved with the lab's runs. Floor and lab get the same
-COMPOSE_PARALLEL_LIMIT (twice the services, at least 64): docker-compose 1.29 deadlocks
-at the default 64 when that many services start together (docs/scale.md).
+COMPOSE_PARALLEL_LIMIT (the services plus 32, at least 64: docker-compose 1.29 deadlocks
+at the default 64 when that many services start together, docs/scale.md) and
+COMPOSE_HTTP_TIMEOUT=300.
 
 - Default lab (issue 2): wall time of `make up` (images present, lab down) until it
   returns, i.e. every container ready; the floor is `up -d` of the same 7 containers.
@@ -113,7 +114,8 @@ def floor_env(containers: int) -> dict[str, str]:
     """The floor gets the COMPOSE_PARALLEL_LIMIT the lab gets: without it docker-compose
     1.29 can deadlock on 64 or more services (lanlab/control/lab.py, parallel_limit)."""
     from lanlab.control.lab import parallel_limit
-    return {**lab_env(), "COMPOSE_PARALLEL_LIMIT": str(parallel_limit(containers))}
+    return {**lab_env(), "COMPOSE_PARALLEL_LIMIT": str(parallel_limit(containers)),
+            "COMPOSE_HTTP_TIMEOUT": "300"}
 
 
 def floor_up(ctx: Context, path: Path, project: str, containers: int) -> float:
@@ -288,7 +290,7 @@ def generated_size(ctx: Context, hosts: int) -> list[Result]:
     size = f"{total} hosts in {SUBNETS} subnets"
     env = f"LANLAB_PROJECT={bench_project()} LANLAB_BASE={BASE}"
     from lanlab.control.lab import parallel_limit
-    floor_cmd = (f"COMPOSE_PARALLEL_LIMIT={parallel_limit(containers)} "
+    floor_cmd = (f"COMPOSE_PARALLEL_LIMIT={parallel_limit(containers)} COMPOSE_HTTP_TIMEOUT=300 "
                  f"docker-compose -f build/bench/floor-{SUBNETS}x{hosts}/compose.yaml -p {floor_project}")
     return [
         Result(f"{size}: `make up` to ready", up, f"floor: compose up -d, {containers} sleeping",

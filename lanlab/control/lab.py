@@ -42,6 +42,9 @@ UP_ATTEMPTS = 3
 COMPOSE_PARALLEL_LIMIT = 64  # docker-compose 1.29's default
 
 
+INNER_STARTS = 32            # containers docker-compose 1.29 may create and start at once
+
+
 def parallel_limit(services: int) -> int:
     """COMPOSE_PARALLEL_LIMIT that cannot deadlock docker-compose 1.29.
 
@@ -50,8 +53,10 @@ def parallel_limit(services: int) -> int:
     slot of the same semaphore. When 64 or more services start at once (100 hosts that
     depend on the router all become startable together) the outer threads hold every
     slot and the inner ones wait forever: the "hang with no progress and no load".
-    With more slots than services an inner thread always finds one."""
-    return max(COMPOSE_PARALLEL_LIMIT, 2 * services + 2)
+    With INNER_STARTS slots more than there are services, an inner thread always finds
+    one, and no more than INNER_STARTS containers are being made at once (twice the
+    services let 200 requests queue in the engine until some timed out after 60 s)."""
+    return max(COMPOSE_PARALLEL_LIMIT, services + INNER_STARTS)
 
 
 def say(message: str) -> None:
@@ -129,8 +134,10 @@ class Lab:
 
     def compose_env(self) -> dict[str, str]:
         env = dict(self.env)
-        if self.expected() and "COMPOSE_PARALLEL_LIMIT" not in os.environ:
-            env["COMPOSE_PARALLEL_LIMIT"] = str(parallel_limit(self.expected()))
+        if self.expected():
+            env.setdefault("COMPOSE_PARALLEL_LIMIT", os.environ.get("COMPOSE_PARALLEL_LIMIT")
+                           or str(parallel_limit(self.expected())))
+            env.setdefault("COMPOSE_HTTP_TIMEOUT", os.environ.get("COMPOSE_HTTP_TIMEOUT") or "300")
         return env
 
     def containers(self, all: bool = True) -> list:
@@ -252,8 +259,12 @@ class Lab:
         """Wait for compose, showing progress; False if it stalled."""
         last, changed, shown = None, time.monotonic(), time.monotonic()
         expected = self.expected()
-        while process.poll() is None:
-            time.sleep(0.5)
+        while True:
+            try:
+                process.wait(timeout=0.5)
+                return True
+            except subprocess.TimeoutExpired:
+                pass
             snap = watch.poll()
             progress = (snap.total, snap.running, snap.networks)
             now = time.monotonic()
@@ -265,7 +276,6 @@ class Lab:
                 of = f"/{expected}" if expected else ""
                 say(f"compose: {snap.total}{of} containers created, {snap.running} running")
                 shown = now
-        return True
 
     def wait(self, timeout: float = 120, started: float | None = None,
              watch: Watch | None = None) -> None:
@@ -281,7 +291,7 @@ class Lab:
             if time.monotonic() - shown >= 5:
                 say(f"{len(snap.ready)}/{snap.total} containers ready")
                 shown = time.monotonic()
-            time.sleep(0.25)
+            time.sleep(0.15)
         waiting = [c for c in self.containers() if name_of(c) not in watch.poll().ready]
         self.fail(waiting or self.containers(), f"not ready after {timeout:.0f} s")
 
