@@ -261,11 +261,11 @@ class Lab:
         expected = self.expected()
         while True:
             try:
-                process.wait(timeout=0.5)
+                process.wait(timeout=1.0)
                 return True
             except subprocess.TimeoutExpired:
                 pass
-            snap = watch.poll()
+            snap = watch.poll(read_ready=False)
             progress = (snap.total, snap.running, snap.networks)
             now = time.monotonic()
             if progress != last:

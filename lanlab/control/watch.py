@@ -70,7 +70,9 @@ class Watch:
     def listing(self) -> list[dict]:
         return self.api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"})
 
-    def poll(self) -> Snapshot:
+    def poll(self, read_ready: bool = True) -> Snapshot:
+        """One round. With read_ready=False only counts (no log reads): while compose is
+        still creating, the engine's time is better spent on compose."""
         entries = self.listing()
         if self.ready_dir is not None:
             self.marked = set(os.listdir(self.ready_dir)) if self.ready_dir.is_dir() else set()
@@ -83,7 +85,8 @@ class Watch:
                 self.ready.discard(entry["Id"])
             elif entry["State"] == "running":
                 running += 1
-                self.update(entry)
+                if read_ready:
+                    self.update(entry)
         networks += len(self.api.networks(filters={"label": f"{PROJECT_LABEL}={self.project}"}))
         ids = {entry["Id"] for entry in entries}
         ready = {entry["Labels"].get(SERVICE_LABEL, "") for entry in entries if entry["Id"] in self.ready}
