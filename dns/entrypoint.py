@@ -1,9 +1,18 @@
-"""A lab container's start: default route through the router, then wait for it."""
+"""The dns container's start: route through the router, then serve DNS on port 53.
+
+The configuration is env LANLAB_DNS_CONFIG, or lab.toml next to this file. The TSIG key
+is made in /var/lib/lanlab/keys at the first start (lanlab/nameserver/keys.py); the
+zones are kept in /var/lib/lanlab/dns (lanlab/nameserver/disk.py).
+"""
 import os
 import sys
 import time
+from pathlib import Path
 
 from lanlab import node
+from lanlab.nameserver import serve
+
+CONFIG = Path(__file__).with_name("lab.toml")
 
 
 def main() -> int:
@@ -14,9 +23,8 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
-    node.mark_ready(started)
-    node.sleep_forever()
-    return 0
+    config = os.environ.get("LANLAB_DNS_CONFIG") or CONFIG
+    return serve.run(config, ready=lambda: node.mark_ready(started))
 
 
 if __name__ == "__main__":

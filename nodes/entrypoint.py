@@ -4,6 +4,7 @@ import sys
 import time
 
 from lanlab import node
+from lanlab import programs  # the hosts' programs: chat listener, file server
 
 
 def main() -> int:
@@ -14,6 +15,7 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
+    programs.start()
     node.mark_ready(started)
     node.sleep_forever()
     return 0

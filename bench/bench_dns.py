@@ -1,0 +1,247 @@
+"""DNS benchmark: lanlab's server against dnsmasq, measured by dnsperf (issue 4).
+
+    from bench.bench_dns import run, markdown
+    results = run(duration=5, rate=2000, runs=3)      # a dict, see below
+    print(markdown(results))
+
+    python -m bench.bench_dns [--duration 5] [--rate 2000] [--runs 3] [--hosts 100]
+
+Setup, the same for both servers: one internal Docker network (nothing routes out of
+it), three containers from the lanlab-bench image (Debian's dnsperf and dnsmasq on the
+lanlab base): our server (the working tree's lanlab/ mounted read-only, serving
+lab.internal plus `hosts` names), dnsmasq serving the same names with --host-record
+(A and PTR), no upstream (--no-resolv), no /etc/hosts, listening on its container's
+interface only, and dnsperf. The query file asks for every name's A and every
+address's PTR. Per server and run: the maximum rate (dnsperf with 4 clients, 100 queries
+outstanding, no rate limit, for `duration` seconds) with the server container's CPU time
+per answered query (from Docker's stats: fair even on a busy machine), then the average
+latency at a fixed `rate` queries/s. The median over `runs` is reported; the containers
+and the network are removed at the end, whatever happens.
+
+`run` returns {"servers": {"lanlab": {...}, "dnsmasq": {...}}, "ratio": {...}, ...},
+each server with max_qps, latency_ms (at `rate`), cpu_us (per query), lost and rcodes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+import docker.errors
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGE = os.environ.get("LANLAB_BENCH_IMAGE", "lanlab-bench:latest")
+SITE = "/usr/local/lib/python3.11/dist-packages/lanlab"
+PREFIX = "192.168.7"  # inside the bench's own network's containers only: names, not routes
+
+
+def say(message: str) -> None:
+    print(f"bench-dns: {message}", file=sys.stderr, flush=True)
+
+
+# --- what both servers serve, and what dnsperf asks ---------------------------------------
+
+def names(hosts: int) -> dict[str, str]:
+    """h001.lab.internal -> 192.168.7.101 ... plus the fixed dns and dhcp."""
+    if not 0 < hosts <= 150:
+        raise ValueError("--hosts must be 1 to 150 (they live in .101-.250 of one /24)")
+    table = {"dns": "10.0.0.3", "dhcp": "10.0.0.2"}
+    table.update({f"h{i:03d}": f"{PREFIX}.{100 + i}" for i in range(1, hosts + 1)})
+    return table
+
+
+def lanlab_config(hosts: int) -> str:
+    lines = ['domain = "lab.internal"', 'nameserver = "dns"', "ttl = 300", "negative_ttl = 60", "",
+             "[server]", 'listen = "0.0.0.0"', "port = 53", 'records = "/tmp/records"',
+             'key = "/tmp/keys/tsig.key"', "max_records = 100000", "",
+             "[[subnet]]", 'name = "lan-a"', f'network = "{PREFIX}.0/24"', f'router = "{PREFIX}.1"', "",
+             "[[subnet]]", 'name = "svc"', 'network = "10.0.0.0/24"', 'router = "10.0.0.1"', "", "[hosts]"]
+    lines += [f'{name} = "{address}"' for name, address in names(hosts).items()]
+    return "\n".join(lines) + "\n"
+
+
+def dnsmasq_command(hosts: int) -> list[str]:
+    command = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
+               "--interface=eth0", "--except-interface=lo", "--cache-size=0", "--log-facility=-",
+               "--local=/lab.internal/", f"--local=/{'.'.join(reversed(PREFIX.split('.')))}.in-addr.arpa/"]
+    command += [f"--host-record={name}.lab.internal,{address}" for name, address in names(hosts).items()]
+    return command
+
+
+def query_file(hosts: int) -> str:
+    lines = []
+    for name, address in names(hosts).items():
+        lines.append(f"{name}.lab.internal A")
+        lines.append(".".join(reversed(address.split("."))) + ".in-addr.arpa PTR")
+    return "\n".join(lines) + "\n"
+
+
+# --- dnsperf output -----------------------------------------------------------------------
+
+def parse_dnsperf(text: str) -> dict:
+    def number(label: str) -> float:
+        match = re.search(rf"{label}:\s+([0-9.]+)", text)
+        if not match:
+            raise RuntimeError(f"dnsperf printed no '{label}'; its output ends: {text[-300:]}")
+        return float(match.group(1))
+    codes = re.search(r"Response codes:\s+(.*)", text)
+    return {"qps": number("Queries per second"), "latency_ms": number("Average Latency \\(s\\)") * 1000,
+            "lost": int(number("Queries lost")), "completed": int(number("Queries completed")),
+            "rcodes": codes.group(1).strip() if codes else ""}
+
+
+# --- containers ---------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, hosts: int, workdir: Path):
+        self.client = docker.from_env(timeout=120)
+        self.tag = f"lanlab-bench-dns-{os.getpid()}"
+        self.workdir = workdir
+        self.hosts = hosts
+        self.network = None
+        self.containers: dict[str, object] = {}
+
+    def __enter__(self) -> "Bench":
+        try:
+            self.client.images.get(IMAGE)
+        except docker.errors.ImageNotFound:
+            raise SystemExit(f"bench-dns: the image {IMAGE} is missing; build it first (lanlab-bench, base/bench-packages.txt)")
+        (self.workdir / "lanlab.toml").write_text(lanlab_config(self.hosts))
+        (self.workdir / "queries.txt").write_text(query_file(self.hosts))
+        say(f"network {self.tag} (internal: nothing routes out of it)")
+        self.network = self.client.networks.create(self.tag, driver="bridge", internal=True,
+                                                   labels={"lanlab.bench": "dns"})
+        self.start("lanlab", ["python3", "-m", "lanlab.nameserver.serve", "/bench/lanlab.toml"])
+        self.start("dnsmasq", dnsmasq_command(self.hosts))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for container in self.containers.values():
+            try:
+                container.remove(force=True)
+            except docker.errors.APIError:
+                pass
+        if self.network is not None:
+            self.network.remove()
+        say("containers and network removed")
+
+    def start(self, name: str, command: list[str]) -> None:
+        volumes = {str(self.workdir): {"bind": "/bench", "mode": "ro"},
+                   str(ROOT / "lanlab"): {"bind": SITE, "mode": "ro"}}
+        self.containers[name] = self.client.containers.run(
+            IMAGE, command, name=f"{self.tag}-{name}", network=self.tag, volumes=volumes, detach=True,
+            labels={"lanlab.bench": "dns"})
+
+    def address(self, name: str) -> str:
+        container = self.containers[name]
+        container.reload()
+        return container.attrs["NetworkSettings"]["Networks"][self.tag]["IPAddress"]
+
+    def wait_answering(self, name: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dnsperf(name, ["-l", "1", "-Q", "10"], quiet=True)["completed"] > 0:
+                return
+            time.sleep(0.5)
+        logs = self.containers[name].logs(tail=20).decode(errors="replace")
+        raise SystemExit(f"bench-dns: {name} does not answer after {timeout:.0f} s:\n{logs}")
+
+    def cpu_ns(self, name: str) -> int:
+        """CPU time the server's container has used so far (all its processes)."""
+        stats = self.containers[name].stats(stream=False, one_shot=True)
+        return stats["cpu_stats"]["cpu_usage"]["total_usage"]
+
+    def dnsperf(self, name: str, options: list[str], quiet: bool = False) -> dict:
+        command = ["dnsperf", "-s", self.address(name), "-d", "/bench/queries.txt", "-t", "2", *options]
+        container = self.client.containers.run(IMAGE, command, network=self.tag, detach=True,
+                                               volumes={str(self.workdir): {"bind": "/bench", "mode": "ro"}},
+                                               labels={"lanlab.bench": "dns"})
+        try:
+            container.wait(timeout=120)
+            return parse_dnsperf(container.logs().decode(errors="replace"))
+        except RuntimeError:
+            if quiet:
+                return {"completed": 0}
+            raise
+        finally:
+            container.remove(force=True)
+
+
+def measure(bench: Bench, name: str, duration: int, rate: int) -> dict:
+    before = bench.cpu_ns(name)
+    peak = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-q", "100"])
+    cpu_us = (bench.cpu_ns(name) - before) / 1000 / max(peak["completed"], 1)
+    steady = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-Q", str(rate)])
+    say(f"{name:8} max {peak['qps']:9.0f} q/s (lost {peak['lost']}), {cpu_us:.1f} us CPU/query, "
+        f"at {rate} q/s {steady['latency_ms']:.3f} ms ({steady['rcodes']})")
+    return {"max_qps": peak["qps"], "latency_ms": steady["latency_ms"], "lost": peak["lost"] + steady["lost"],
+            "cpu_us": cpu_us, "rcodes": steady["rcodes"]}
+
+
+def median_of(samples: list[dict]) -> dict:
+    return {"max_qps": statistics.median(s["max_qps"] for s in samples),
+            "latency_ms": statistics.median(s["latency_ms"] for s in samples),
+            "cpu_us": statistics.median(s["cpu_us"] for s in samples),
+            "lost": sum(s["lost"] for s in samples), "rcodes": samples[-1]["rcodes"],
+            "samples": samples}
+
+
+def run(duration: int = 5, rate: int = 2000, runs: int = 3, hosts: int = 100) -> dict:
+    """Measure both servers `runs` times, alternating; return the medians and ratios."""
+    samples: dict[str, list[dict]] = {"lanlab": [], "dnsmasq": []}
+    with tempfile.TemporaryDirectory(prefix="lanlab-bench-dns-") as workdir, Bench(hosts, Path(workdir)) as bench:
+        for name in samples:
+            bench.wait_answering(name)
+        for number in range(1, runs + 1):
+            say(f"run {number}/{runs}: {duration} s at full speed, then {duration} s at {rate} q/s, each server")
+            for name in samples:
+                samples[name].append(measure(bench, name, duration, rate))
+    servers = {name: median_of(values) for name, values in samples.items()}
+    ours, theirs = servers["lanlab"], servers["dnsmasq"]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "load": os.getloadavg()[0],
+        "duration_s": duration, "rate": rate, "runs": runs, "names": hosts + 2,
+        "servers": servers,
+        "ratio": {"max_qps": ours["max_qps"] / theirs["max_qps"],
+                  "latency": ours["latency_ms"] / theirs["latency_ms"],
+                  "cpu": ours["cpu_us"] / theirs["cpu_us"]},
+    }
+
+
+def markdown(results: dict) -> str:
+    rows = ["| server | max queries/s | avg latency at {rate} q/s | server CPU per query | lost | response codes |"
+            .format(**results), "|---|---:|---:|---:|---:|---|"]
+    for name, server in results["servers"].items():
+        rows.append(f"| {name} | {server['max_qps']:,.0f} | {server['latency_ms']:.3f} ms | {server['cpu_us']:.1f} us "
+                    f"| {server['lost']} | {server['rcodes']} |")
+    ratio = results["ratio"]
+    rows.append(f"| lanlab / dnsmasq | {ratio['max_qps']:.2f}x | {ratio['latency']:.2f}x | {ratio['cpu']:.2f}x | | |")
+    note = (f"\ndnsperf, {results['names']} names (A and PTR), median of {results['runs']} runs of "
+            f"{results['duration_s']} s each; {results['cpus']} CPUs, load {results['load']:.1f}, {results['date']}.")
+    return "\n".join(rows) + "\n" + note
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="lanlab DNS server against dnsmasq, measured by dnsperf")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
+    parser.add_argument("--rate", type=int, default=2000, help="fixed rate for the latency figure (default 2000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per server; the median is reported (default 3)")
+    parser.add_argument("--hosts", type=int, default=100, help="names served besides dns and dhcp (default 100)")
+    args = parser.parse_args(argv)
+    try:
+        results = run(args.duration, args.rate, args.runs, args.hosts)
+    except docker.errors.DockerException as error:
+        print(f"bench-dns: error: {error}", file=sys.stderr)
+        return 1
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""What the DNS server serves: the configuration file, read and rendered (no I/O).
+
+The file is TOML (dns/lab.toml is the default; env LANLAB_DNS_CONFIG names another).
+Before parsing, `${VAR:-default}` is replaced from the environment exactly as Compose
+does in compose.yaml, so the default file follows LANLAB_LAN_A, LANLAB_LAN_B and
+LANLAB_SVC. `render_config(plan)` writes the same format with literal addresses for any
+lanlab.topology.Plan (the scale helper's N subnets).
+
+Names the configuration fixes (updates may not change them):
+
+    router              one A per subnet: every address of the router. Any of them
+                        reaches it, since it is every host's gateway.
+    router-<subnet>     one A each (router-lan-a = 192.168.7.1), and the PTR target of
+                        that address, so traceroute shows which interface a packet crossed.
+    dhcp, dns, ...      the [hosts] table: an A each and the PTR of each address.
+
+Zones: the domain (lab.internal) and one reverse zone per subnet
+(192.168.7.0/24 -> 7.168.192.in-addr.arpa); `nameserver` is their NS and SOA primary.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_RECORDS = "/var/lib/lanlab/dns"
+DEFAULT_KEY = "/var/lib/lanlab/keys/tsig.key"
+LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """A configuration the server cannot serve; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class SubnetConf:
+    name: str
+    network: ipaddress.IPv4Network
+    router: ipaddress.IPv4Address
+
+
+@dataclass(frozen=True)
+class Config:
+    domain: str
+    nameserver: str
+    ttl: int
+    negative_ttl: int
+    subnets: tuple[SubnetConf, ...]
+    hosts: tuple[tuple[str, tuple[ipaddress.IPv4Address, ...]], ...]
+    listen: str = "0.0.0.0"
+    port: int = 53
+    records: str = DEFAULT_RECORDS
+    key: str = DEFAULT_KEY
+    max_records: int = 10000
+
+    def fixed_names(self) -> dict[str, tuple[ipaddress.IPv4Address, ...]]:
+        """Every name the configuration fixes, relative to the domain -> its addresses."""
+        names = {"router": tuple(s.router for s in self.subnets)}
+        names.update({f"router-{s.name}": (s.router,) for s in self.subnets})
+        names.update(dict(self.hosts))
+        return names
+
+    def ptr_targets(self) -> dict[ipaddress.IPv4Address, str]:
+        """address -> the one name its PTR record gives (router-<subnet> for the router)."""
+        targets = {}
+        for name, addresses in self.hosts:
+            for address in addresses:
+                targets.setdefault(address, name)
+        for subnet in self.subnets:
+            targets[subnet.router] = f"router-{subnet.name}"
+        return targets
+
+
+def substitute(text: str, env: Mapping[str, str]) -> str:
+    """Replace ${VAR} and ${VAR:-default} as Compose does; an unset ${VAR} is an error."""
+    def value(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if env.get(name):
+            return env[name]
+        if default is None:
+            raise ConfigError(f"${{{name}}} is not set and has no default")
+        return default
+    return VARIABLE.sub(value, text)
+
+
+def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = "config") -> Config:
+    env = os.environ if env is None else env
+    try:
+        data = tomllib.loads(substitute(text, env))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML ({error})") from None
+    try:
+        return check(build(data))
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, ConfigError):
+            raise ConfigError(f"{source}: {error}") from None
+        raise ConfigError(f"{source}: bad or missing setting ({error!r})") from None
+
+
+def build(data: dict) -> Config:
+    server = data.get("server", {})
+    subnets = tuple(
+        SubnetConf(s["name"], ipaddress.IPv4Network(s["network"]), ipaddress.IPv4Address(s["router"]))
+        for s in data.get("subnet", [])
+    )
+    hosts = tuple(
+        (name, tuple(ipaddress.IPv4Address(a) for a in ([value] if isinstance(value, str) else value)))
+        for name, value in data.get("hosts", {}).items()
+    )
+    return Config(
+        domain=str(data["domain"]).lower().rstrip("."),
+        nameserver=str(data["nameserver"]).lower(),
+        ttl=int(data.get("ttl", 300)),
+        negative_ttl=int(data.get("negative_ttl", 60)),
+        subnets=subnets,
+        hosts=hosts,
+        listen=str(server.get("listen", "0.0.0.0")),
+        port=int(server.get("port", 53)),
+        records=str(server.get("records", DEFAULT_RECORDS)),
+        key=str(server.get("key", DEFAULT_KEY)),
+        max_records=int(server.get("max_records", 10000)),
+    )
+
+
+def check(config: Config) -> Config:
+    if not config.subnets:
+        raise ConfigError("no [[subnet]]: the server needs at least one reverse zone")
+    for subnet in config.subnets:
+        if subnet.network.prefixlen % 8 or subnet.network.prefixlen == 0:
+            raise ConfigError(f"subnet {subnet.name}: {subnet.network} is not /8, /16 or /24 (reverse zones follow octets)")
+        if subnet.router not in subnet.network:
+            raise ConfigError(f"subnet {subnet.name}: router {subnet.router} is outside {subnet.network}")
+    for name in config.fixed_names():
+        if not LABEL.match(name):
+            raise ConfigError(f"{name!r} is not a host name (letters, digits, '-', at most 63)")
+    if config.nameserver not in config.fixed_names():
+        raise ConfigError(f"nameserver {config.nameserver!r} needs an address in [hosts]")
+    if not (0 < config.ttl < 2**31 and 0 <= config.negative_ttl < 2**31):
+        raise ConfigError("ttl and negative_ttl must be positive 32-bit numbers")
+    return config
+
+
+def reverse_zone(network: ipaddress.IPv4Network) -> str:
+    """192.168.7.0/24 -> '7.168.192.in-addr.arpa' (RFC 1035 3.5)."""
+    octets = str(network.network_address).split(".")[: network.prefixlen // 8]
+    return ".".join(reversed(octets)) + ".in-addr.arpa"
+
+
+# --- rendering -------------------------------------------------------------------------
+
+HEADER = """\
+# The lanlab DNS server's configuration (lanlab/nameserver/config.py explains it).
+# Rendered by lanlab.nameserver.config.render_config from the lab's address plan.
+"""
+
+
+def render_config(plan, *, records: str = DEFAULT_RECORDS, key: str = DEFAULT_KEY) -> str:
+    """The configuration for a lanlab.topology.Plan: one reverse zone per subnet,
+    the router on each, dhcp and dns on the service subnet."""
+    lines = [HEADER]
+    lines += [f'domain = "{plan.domain}"', 'nameserver = "dns"', "ttl = 300", "negative_ttl = 60", ""]
+    lines += ["[server]", 'listen = "0.0.0.0"', "port = 53",
+              f'records = "{records}"', f'key = "{key}"', "max_records = 10000", ""]
+    for subnet in plan.subnets:
+        lines += ["[[subnet]]", f'name = "{subnet.name}"', f'network = "{subnet.network}"',
+                  f'router = "{subnet.router}"', ""]
+    lines += ["[hosts]", f'dhcp = "{plan.dhcp}"', f'dns = "{plan.dns}"', ""]
+    return "\n".join(lines)

@@ -1,0 +1,292 @@
+"""The DNS server's sockets: UDP and TCP on port 53, around the pure handler (answer.py).
+
+One process, one thread, one `selectors` loop. UDP datagrams are read in batches and
+answered from the handler's reply cache when they can be (the fast path: no parsing),
+by the handler otherwise. TCP (RFC 7766): every message carries a two-byte length;
+a client has `TCP_TIMEOUT` seconds to finish each message, at most `TCP_CLIENTS`
+clients are kept (the oldest is closed for a new one), and replies a client does not
+read are bounded by `TCP_BACKLOG` bytes. Whatever goes wrong with one datagram or one
+client is logged and the loop goes on. After every change the handler reports, the
+changed zones are written to disk before the next datagram is read.
+
+Log lines go to stderr, at most `LOG_BURST` a second; the rest are counted in one line.
+
+    python3 -m lanlab.nameserver.serve [CONFIG]     (default: env LANLAB_DNS_CONFIG)
+"""
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from lanlab.nameserver import disk, keys
+from lanlab.nameserver.answer import Nameserver
+from lanlab.nameserver.config import Config, ConfigError, parse_config
+from lanlab.nameserver.zones import build_zones
+
+TCP_TIMEOUT = 10.0
+TCP_CLIENTS = 64
+TCP_BACKLOG = 256 * 1024
+UDP_BATCH = 256
+UDP_SIZE = 65535
+LOG_BURST = 20
+
+
+class RateLog:
+    """One line per event, at most `burst` a second; the rest summed up in one line."""
+
+    def __init__(self, burst: int = LOG_BURST, clock=time.monotonic, out=sys.stderr, prefix="lanlab[dns]: "):
+        self.burst, self.clock, self.out, self.prefix = burst, clock, out, prefix
+        self.window, self.count, self.dropped = clock(), 0, 0
+
+    def __call__(self, line: str) -> None:
+        self.tick()
+        self.count += 1
+        if self.count <= self.burst:
+            print(self.prefix + line, file=self.out, flush=True)
+        else:
+            self.dropped += 1
+
+    def tick(self) -> None:
+        if self.clock() - self.window < 1.0:
+            return
+        if self.dropped:
+            print(f"{self.prefix}... and {self.dropped} more lines like these in the last second",
+                  file=self.out, flush=True)
+        self.window, self.count, self.dropped = self.clock(), 0, 0
+
+
+class TcpClient:
+    __slots__ = ("sock", "name", "inbox", "outbox", "deadline")
+
+    def __init__(self, sock: socket.socket, name: str, deadline: float):
+        self.sock, self.name, self.deadline = sock, name, deadline
+        self.inbox, self.outbox = bytearray(), bytearray()
+
+
+class Server:
+    def __init__(self, handler: Nameserver, udp: socket.socket, tcp: socket.socket,
+                 save: Callable[[], None], log: Callable[[str], None], clock=time.monotonic):
+        self.handler, self.udp, self.tcp = handler, udp, tcp
+        self.save, self.log, self.clock = save, log, clock
+        self.clients: dict[socket.socket, TcpClient] = {}
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(udp, selectors.EVENT_READ, self.read_udp)
+        self.selector.register(tcp, selectors.EVENT_READ, self.accept)
+
+    def run_forever(self) -> None:
+        while True:
+            try:
+                self.step(1.0)
+            except Exception as error:  # the loop never dies; pause so a fault cannot spin
+                self.log(f"error in the server loop: {error!r}")
+                time.sleep(0.1)
+
+    def step(self, timeout: float) -> None:
+        for key, mask in self.selector.select(timeout):
+            try:
+                key.data(key.fileobj, mask)
+            except Exception as error:  # one bad socket never stops the loop
+                self.log(f"error on {key.data.__name__}: {error!r}")
+                if key.fileobj in self.clients:
+                    self.close(self.clients[key.fileobj], "error")
+        self.expire()
+        if self.handler.dirty:
+            self.save()
+        if isinstance(self.log, RateLog):
+            self.log.tick()
+
+    # --- UDP --------------------------------------------------------------------------
+
+    def read_udp(self, sock: socket.socket, mask: int) -> None:
+        get = self.handler.cache.get
+        recvfrom, sendto = sock.recvfrom, sock.sendto
+        for _ in range(UDP_BATCH):
+            try:
+                wire, peer = recvfrom(UDP_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return
+            hit = get(wire[2:])  # the fast path: a reply made before, with this query's ID
+            if hit is None:
+                self.answer_udp(sock, wire, peer)
+                continue
+            try:
+                sendto(wire[:2] + hit, peer)
+            except OSError as error:
+                self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
+
+    def answer_udp(self, sock: socket.socket, wire: bytes, peer) -> None:
+        reply = self.handler.handle(wire, False, f"{peer[0]}:{peer[1]}")
+        if self.handler.dirty:
+            self.save()
+        if reply is None:
+            return
+        try:
+            sock.sendto(reply, peer)
+        except OSError as error:
+            self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
+
+    # --- TCP --------------------------------------------------------------------------
+
+    def accept(self, sock: socket.socket, mask: int) -> None:
+        while True:
+            try:
+                conn, peer = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            if len(self.clients) >= TCP_CLIENTS:
+                oldest = min(self.clients.values(), key=lambda c: c.deadline)
+                self.close(oldest, f"more than {TCP_CLIENTS} TCP clients")
+            conn.setblocking(False)
+            client = TcpClient(conn, f"{peer[0]}:{peer[1]}/tcp", self.clock() + TCP_TIMEOUT)
+            self.clients[conn] = client
+            self.selector.register(conn, selectors.EVENT_READ, self.serve_tcp)
+
+    def serve_tcp(self, sock: socket.socket, mask: int) -> None:
+        client = self.clients.get(sock)
+        if client is None:
+            return
+        if mask & selectors.EVENT_READ and not self.read_tcp(client):
+            return
+        self.flush(client)
+
+    def read_tcp(self, client: TcpClient) -> bool:
+        try:
+            data = client.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError as error:
+            self.close(client, f"receive failed ({error.strerror})")
+            return False
+        if not data:
+            self.close(client, None)
+            return False
+        client.inbox += data
+        while len(client.inbox) >= 2:
+            size = int.from_bytes(client.inbox[:2], "big")
+            if len(client.inbox) < 2 + size:
+                break
+            wire = bytes(client.inbox[2:2 + size])
+            del client.inbox[:2 + size]
+            client.deadline = self.clock() + TCP_TIMEOUT
+            reply = self.handler.handle(wire, True, client.name)
+            if reply is not None:
+                client.outbox += len(reply).to_bytes(2, "big") + reply
+            if self.handler.dirty:
+                self.save()
+        if len(client.outbox) > TCP_BACKLOG:
+            self.close(client, f"more than {TCP_BACKLOG} bytes of replies unread")
+            return False
+        return True
+
+    def flush(self, client: TcpClient) -> None:
+        if client.outbox:
+            try:
+                sent = client.sock.send(client.outbox)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as error:
+                self.close(client, f"send failed ({error.strerror})")
+                return
+            del client.outbox[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.outbox else 0)
+        self.selector.modify(client.sock, events, self.serve_tcp)
+
+    def expire(self) -> None:
+        now = self.clock()
+        for client in [c for c in self.clients.values() if c.deadline < now]:
+            why = "an unfinished message" if client.inbox else "nothing more"
+            self.close(client, f"{why} within {TCP_TIMEOUT:.0f} s" if client.inbox else None)
+
+    def close(self, client: TcpClient, why: str | None) -> None:
+        if why:
+            self.log(f"{client.name}: closed: {why}")
+        self.clients.pop(client.sock, None)
+        try:
+            self.selector.unregister(client.sock)
+        except (KeyError, ValueError):
+            pass
+        client.sock.close()
+
+
+# --- start-up ---------------------------------------------------------------------------
+
+def bind(config: Config) -> tuple[socket.socket, socket.socket]:
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        udp.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
+    udp.bind((config.listen, config.port))
+    udp.setblocking(False)
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((config.listen, config.port))
+    tcp.listen(128)
+    tcp.setblocking(False)
+    return udp, tcp
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise ConfigError(f"cannot read the DNS configuration {path}: {error.strerror}") from None
+    return parse_config(text, source=str(path))
+
+
+def prepare(config: Config, log: Callable[[str], None]) -> tuple[Nameserver, Callable[[], None]]:
+    """The handler with its zones loaded from disk, and the function that saves them."""
+    key, made = keys.ensure_key(config.key)
+    log(f"TSIG key {key.name} ({config.key}) {'made now' if made else 'found'}")
+    zones = build_zones(config)
+    stale = disk.load_zones(zones, config.records, log)
+    handler = Nameserver(zones, key, config.max_records, log)
+    handler.dirty.update(zone.origin for zone in stale)
+
+    def save() -> None:
+        for origin in sorted(handler.dirty):
+            zone = handler.zones.exact(origin)
+            try:
+                disk.save_zone(zone, config.records)
+            except OSError as error:
+                log(f"cannot save zone {origin}: {error.strerror}; it is kept in memory")
+        handler.dirty.clear()
+
+    save()
+    return handler, save
+
+
+def run(config_path: str | os.PathLike, ready: Callable[[], None] = lambda: None,
+        log: Callable[[str], None] | None = None) -> int:
+    log = log or RateLog()
+    try:
+        config = load_config(config_path)
+        handler, save = prepare(config, log)
+        udp, tcp = bind(config)
+    except (ConfigError, keys.KeyFileError) as error:
+        log(f"error: {error}")
+        return 1
+    except OSError as error:
+        log(f"error: cannot start: {error}")
+        return 1
+    zones = ", ".join(str(zone.origin) for zone in handler.zones)
+    log(f"serving {zones} on {config.listen}:{config.port} (UDP and TCP)")
+    ready()
+    Server(handler, udp, tcp, save, log).run_forever()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = argv[0] if argv else os.environ.get("LANLAB_DNS_CONFIG")
+    if not path:
+        print("usage: python3 -m lanlab.nameserver.serve CONFIG (or set LANLAB_DNS_CONFIG)", file=sys.stderr)
+        return 2
+    return run(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The DNS benchmark's pieces that need no Docker: both servers get the same names, and
+dnsperf's report is read right. (The figures themselves come from `python -m bench.bench_dns`.)"""
+import importlib.util
+from pathlib import Path
+
+import dns.name
+import dns.rdatatype
+import pytest
+
+from lanlab.nameserver.config import parse_config
+from lanlab.nameserver.zones import build_zones
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("bench_dns", ROOT / "bench/bench_dns.py")
+bench_dns = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_dns)
+
+DNSPERF_2_10 = """\
+Statistics:
+
+  Queries sent:         100
+  Queries completed:    98 (98.00%)
+  Queries lost:         2 (2.00%)
+
+  Response codes:       NOERROR 98 (100.00%)
+  Average packet size:  request 37, response 66
+  Run time (s):         1.001977
+  Queries per second:   97.802690
+
+  Average Latency (s):  0.002127 (min 0.000154, max 0.024054)
+  Latency StdDev (s):   0.003800
+"""
+
+
+def test_dnsperf_report_is_read():
+    figures = bench_dns.parse_dnsperf(DNSPERF_2_10)
+    assert figures["qps"] == pytest.approx(97.80269), "max rate is dnsperf's 'Queries per second'"
+    assert figures["latency_ms"] == pytest.approx(2.127), "latency is reported in milliseconds"
+    assert figures["lost"] == 2 and figures["completed"] == 98
+    assert figures["rcodes"].startswith("NOERROR 98"), "the response codes prove the answers were right"
+
+
+def test_a_report_without_figures_is_an_error():
+    with pytest.raises(RuntimeError, match="Queries per second"):
+        bench_dns.parse_dnsperf("dnsperf: cannot open /bench/queries.txt")
+
+
+def test_both_servers_serve_the_same_names():
+    hosts = 40
+    zones = build_zones(parse_config(bench_dns.lanlab_config(hosts), env={}))
+    records = [arg.split("=", 1)[1].split(",") for arg in bench_dns.dnsmasq_command(hosts) if arg.startswith("--host-record")]
+    assert len(records) == hosts + 2, "dnsmasq gets every name lanlab serves"
+    for name, address in records:
+        owner = dns.name.from_text(name + ".")
+        rrset = zones.find(owner).get(owner, dns.rdatatype.A)
+        assert rrset is not None and {r.address for r in rrset} == {address}, f"{name} must be {address} in both"
+    queries = bench_dns.query_file(hosts).splitlines()
+    assert len(queries) == 2 * (hosts + 2), "every name's A and every address's PTR is asked"
+    for line in queries:
+        name, rdtype = line.split()
+        owner = dns.name.from_text(name + ".")
+        zone = zones.find(owner)
+        assert zone is not None and zone.get(owner, dns.rdatatype.from_text(rdtype)) is not None, \
+            f"every query has an answer in lanlab's zones: {line}"
+
+
+def test_markdown_table_has_both_servers_and_the_ratio():
+    server = {"max_qps": 100000.0, "latency_ms": 0.2, "cpu_us": 5.0, "lost": 0, "rcodes": "NOERROR 100 (100.00%)"}
+    results = {"date": "2026-01-01 00:00", "cpus": 2, "load": 0.5, "duration_s": 5, "rate": 2000, "runs": 3,
+               "names": 102, "servers": {"lanlab": server, "dnsmasq": server},
+               "ratio": {"max_qps": 1.0, "latency": 1.0, "cpu": 1.0}}
+    table = bench_dns.markdown(results)
+    assert "| lanlab | 100,000 |" in table and "| dnsmasq |" in table and "1.00x" in table, table
