@@ -106,8 +106,9 @@ def section(record: dict) -> list[str]:
     for r in results:
         if r.notes:
             lines.append(f"- {r.name}: {r.notes}")
-    commands = [c for r in results for c in r.commands] + record.get("commands", [])
-    if commands:
+    commands = [f"make bench ONLY={record['name']}   # all of this section; the steps:"]
+    commands += [c for r in results for c in r.commands] + record.get("commands", [])
+    if len(commands) > 1:
         unique = list(dict.fromkeys(commands))
         lines += ["", "Commands:", "", "```", *unique, "```"]
     return lines + [""]
