@@ -7,11 +7,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LAB    := $(PY) -m lanlab.control
 NODE   ?= alice
+# A generated lab: `make up SUBNETS=10 HOSTS=10 [BASE=10.100]` (lanlab/topology.py).
+LABARGS := $(if $(SUBNETS),--subnets $(SUBNETS)) $(if $(HOSTS),--hosts $(HOSTS)) $(if $(BASE),--base $(BASE))
+ONLY   ?=
 
 .PHONY: up down test unit lab-test shell logs status leases bench clean base venv help
 
 help:
 	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | bench | clean"
+	@echo "a generated lab: make up SUBNETS=10 HOSTS=10 (then status, shell NODE=h3-7, down)"
+	@echo "one benchmark:   make bench ONLY=lab"
 
 $(STAMP): pyproject.toml
 	@echo "lanlab: creating the Python environment in $(VENV) (once)"
@@ -25,10 +30,10 @@ base: $(STAMP)
 	@$(LAB) base
 
 up: $(STAMP)
-	@$(LAB) up
+	@$(LAB) up $(LABARGS)
 
 down: $(STAMP)
-	@$(LAB) down
+	@$(LAB) down $(LABARGS)
 
 # Unit tests need no Docker; lab tests use the running lab, or start one and remove it.
 test: $(STAMP)
@@ -41,19 +46,19 @@ lab-test: $(STAMP)
 	@$(PY) -m pytest tests/lab
 
 shell: $(STAMP)
-	@docker exec -it $$($(LAB) container $(NODE)) bash
+	@docker exec -it $$($(LAB) container $(NODE) $(LABARGS)) bash
 
 logs: $(STAMP)
-	@$(LAB) logs
+	@$(LAB) logs $(LABARGS)
 
 status: $(STAMP)
-	@$(LAB) status
+	@$(LAB) status $(LABARGS)
 
 leases: $(STAMP)
-	@docker exec $$($(LAB) container dhcp) python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp
+	@docker exec $$($(LAB) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp
 
 bench: $(STAMP)
-	@$(PY) -m bench
+	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))
 
 clean: $(STAMP)
 	@$(LAB) clean

@@ -113,14 +113,29 @@ def log(message: str) -> None:
     print(f"lanlab[{name}]: {message}", file=sys.stderr, flush=True)
 
 
+def shared_marker() -> Path | None:
+    """In a generated lab, a directory shared with the lab control (LANLAB_READY_DIR)
+    where each container leaves a file named after itself once ready: the control then
+    sees 200 hosts get ready by listing one directory, with no Docker call per host."""
+    directory = os.environ.get("LANLAB_READY_DIR")
+    name = os.environ.get("LANLAB_NODE")
+    return Path(directory) / name if directory and name else None
+
+
 def mark_ready(started: float) -> None:
     READY.parent.mkdir(parents=True, exist_ok=True)
     READY.write_text(f"{time.monotonic() - started:.2f}\n")
+    marker = shared_marker()
+    if marker is not None:
+        marker.write_text(f"{time.monotonic() - started:.2f}\n")
     log(f"ready in {time.monotonic() - started:.2f} s")
 
 
 def clear_ready() -> None:
     READY.unlink(missing_ok=True)
+    marker = shared_marker()
+    if marker is not None:
+        marker.unlink(missing_ok=True)
 
 
 def wait_for(check, timeout: float, pause: float = 0.1) -> bool:

@@ -1,13 +1,20 @@
-"""`python -m lanlab.control COMMAND`: what the Makefile's targets run.
+"""`python -m lanlab.control COMMAND [--subnets N --hosts M [--base A.B]]`: what the
+Makefile's targets run.
 
     up        build what is missing, start the lab, wait until ready, print the time
-    down      remove the lab's containers, networks and volumes
+    down      remove the lab's containers, networks and volumes; without --subnets,
+              the default lab and every generated lab started under LANLAB_PROJECT
     wait      wait until the running lab is ready
     status    a table: node, network, address, gateway, health
     logs      every container's log
     container NODE   print the container id of NODE (for `make shell`)
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
+
+With --subnets N --hosts M a command acts on the generated lab of N subnets of M hosts
+(lanlab/topology.py, lanlab/control/generate.py), project LANLAB_PROJECT-NxM, addresses
+in --base (or LANLAB_BASE, default 10.100). Without them, status, logs, wait and
+container act on the default lab if it runs, else on the one generated lab that does.
 
 Errors are one line on stderr and exit status 1.
 """
@@ -18,7 +25,7 @@ import sys
 
 from lanlab.control import base
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, format_table, say
+from lanlab.control.lab import Lab, format_table, generated_labs, say
 
 
 def cmd_status(lab: Lab) -> None:
@@ -33,7 +40,8 @@ def cmd_logs(lab: Lab) -> None:
 
 
 def cmd_clean(lab: Lab) -> None:
-    lab.down()
+    for each in (lab, *generated_labs()):
+        each.down()
     images = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"],
                             capture_output=True, text=True).stdout.split()
     ours = [i for i in images if i.startswith(("lanlab/", "lanlab-base:"))]
@@ -42,9 +50,48 @@ def cmd_clean(lab: Lab) -> None:
         subprocess.run(["docker", "rmi", "-f", *ours], capture_output=True)
 
 
+def cmd_down(lab: Lab, options: dict) -> None:
+    labs = [lab] if options else [lab, *generated_labs()]
+    for each in labs:
+        say(f"lab {each.project!r} removed in {each.down():.1f} s")
+
+
+def parse(args: list[str]) -> tuple[list[str], dict]:
+    """Split `--subnets 10 --hosts 10 --base 10.100` (empty values allowed) from the rest."""
+    rest, options = [], {}
+    items = iter(args)
+    for arg in items:
+        if arg in ("--subnets", "--hosts", "--base"):
+            value = next(items, "")
+            if value:
+                options[arg[2:]] = value
+        else:
+            rest.append(arg)
+    return rest, options
+
+
+def choose_lab(command: str, options: dict) -> Lab:
+    if {"subnets", "hosts"} - options.keys():
+        if options:
+            raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")
+        return running_lab() if command in ("status", "logs", "wait", "container") else Lab.from_env()
+    try:
+        subnets, hosts = int(options["subnets"]), int(options["hosts"])
+    except ValueError:
+        raise LabError("SUBNETS and HOSTS are whole numbers, e.g. SUBNETS=10 HOSTS=10") from None
+    return Lab.generated(subnets, hosts, options.get("base"))
+
+
+def running_lab() -> Lab:
+    lab = Lab.from_env()
+    if lab.containers():
+        return lab
+    generated = [each for each in generated_labs() if each.containers()]
+    return generated[0] if len(generated) == 1 else lab
+
+
 COMMANDS = {
     "up": lambda lab, args: lab.up(),
-    "down": lambda lab, args: say(f"lab removed in {lab.down():.1f} s"),
     "wait": lambda lab, args: lab.wait(),
     "status": lambda lab, args: cmd_status(lab),
     "logs": lambda lab, args: cmd_logs(lab),
@@ -55,12 +102,16 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] not in COMMANDS:
+    args, options = parse(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in (*COMMANDS, "down"):
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        COMMANDS[args[0]](Lab.from_env(), args[1:])
+        lab = choose_lab(args[0], options)
+        if args[0] == "down":
+            cmd_down(lab, options)
+        else:
+            COMMANDS[args[0]](lab, args[1:])
     except LabError as error:
         print(f"lanlab: error: {error}", file=sys.stderr)
         return 1

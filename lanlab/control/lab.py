@@ -1,29 +1,62 @@
 """Start, wait for, inspect and remove a lab. The Makefile and the lab tests call this.
 
+Two kinds of lab share this code: the default lab (compose.yaml, project LANLAB_PROJECT,
+or LANLAB_COMPOSE_FILE) and generated labs (`make up SUBNETS=N HOSTS=M`), whose files
+live in build/<project>/ (lanlab/control/generate.py) next to a lab.json that remembers
+them, so that `make down` finds and removes every lab it started.
+
 Containers are found by their Compose labels (project and service), never by name:
-v1 names them proj_svc_1 and v2 proj-svc-1. "Ready" means every container's Docker
-healthcheck says healthy; a host is healthy once its start-up finished and its gateway
-answers (nodes/bin/lanlab-health). A container that exits or stays unhealthy fails `up` with
-its logs.
+v1 names them proj_svc_1 and v2 proj-svc-1. "Ready" means every container finished its
+own start (its "ready" log line, or a healthy healthcheck: lanlab/control/watch.py); a
+container that exits fails `up` with its logs. `compose up` runs under a watchdog:
+docker-compose 1.29 has been seen to hang creating many containers (no progress, no
+load) and to finish at once when run again, so a stalled `up` is stopped and re-run.
 """
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 import docker.errors
 
-from lanlab.control import base
+from lanlab import topology
+from lanlab.control import base, generate, images
 from lanlab.control.compose import ROOT, Compose
 from lanlab.control.errors import LabError
+from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL, Watch
 
 PROJECT = "lanlab"
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
+STATE_FILE = "lab.json"
+STALL_SECONDS = 60          # no new container, start or network attachment for this long
+UP_ATTEMPTS = 3
+COMPOSE_PARALLEL_LIMIT = 64  # docker-compose 1.29's default
+
+
+INNER_STARTS = 32            # containers docker-compose 1.29 may create and start at once
+
+
+def parallel_limit(services: int) -> int:
+    """COMPOSE_PARALLEL_LIMIT that cannot deadlock docker-compose 1.29.
+
+    v1 runs each service's start in a thread that holds a slot of one global semaphore
+    (64 slots) and then starts the service's container in a nested thread that needs a
+    slot of the same semaphore. When 64 or more services start at once (100 hosts that
+    depend on the router all become startable together) the outer threads hold every
+    slot and the inner ones wait forever: the "hang with no progress and no load".
+    With INNER_STARTS slots more than there are services, an inner thread always finds
+    one, and no more than INNER_STARTS containers are being made at once (twice the
+    services let 200 requests queue in the engine until some timed out after 60 s)."""
+    return max(COMPOSE_PARALLEL_LIMIT, services + INNER_STARTS)
 
 
 def say(message: str) -> None:
@@ -46,18 +79,66 @@ def client() -> docker.DockerClient:
         raise LabError(f"cannot talk to the Docker engine ({error}); is it running, and may you use it?") from None
 
 
+def host_routes() -> list[ipaddress.IPv4Network]:
+    """This machine's IPv4 routes (main table)."""
+    return parse_proc_routes(Path("/proc/net/route").read_text())
+
+
+def parse_proc_routes(text: str) -> list[ipaddress.IPv4Network]:
+    """Destinations of /proc/net/route (hexadecimal, little-endian address and mask)."""
+    routes = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8:
+            dest, mask = (ipaddress.IPv4Address(int(fields[i], 16).to_bytes(4, "little")) for i in (1, 7))
+            routes.append(ipaddress.ip_network(f"{dest}/{mask}", strict=False))
+    return routes
+
+
 @dataclass
 class Lab:
     project: str
     files: tuple[Path, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    plan: topology.Plan | None = None
+    directory: Path | None = None       # set for generated labs: build/<project>
+    hangs: int = 0                       # compose `up` runs stopped by the watchdog
 
     @classmethod
     def from_env(cls) -> "Lab":
         return cls(project_name(), compose_files())
 
+    @classmethod
+    def generated(cls, subnets: int, hosts: int, base_octets: str | None = None,
+                  project: str | None = None) -> "Lab":
+        """A generated lab; nothing is written or started until up()."""
+        base_octets = base_octets or os.environ.get("LANLAB_BASE") or topology.GENERATED_BASE
+        try:
+            plan = topology.generated_plan(subnets, hosts, base_octets)
+        except topology.PlanError as error:
+            raise LabError(str(error)) from None
+        project = project or f"{project_name()}-{subnets}x{hosts}"
+        directory = generate.BUILD / project
+        return cls(project, (directory / "compose.yaml",), {"LANLAB_SVC": plan.svc.prefix},
+                   plan, directory)
+
+    @classmethod
+    def recorded(cls, directory: Path) -> "Lab":
+        state = json.loads((directory / STATE_FILE).read_text())
+        plan = topology.plan_from_dict(json.loads((directory / generate.PLAN_FILE).read_text()))
+        return cls(state["project"], (directory / "compose.yaml",), state["env"], plan, directory)
+
     @property
     def compose(self) -> Compose:
-        return Compose(self.project, self.files)
+        return Compose(self.project, self.files, self.compose_env())
+
+    def compose_env(self) -> dict[str, str]:
+        env = dict(self.env)
+        if self.expected():
+            env.setdefault("COMPOSE_PARALLEL_LIMIT", os.environ.get("COMPOSE_PARALLEL_LIMIT")
+                           or str(parallel_limit(self.expected())))
+            env.setdefault("COMPOSE_HTTP_TIMEOUT", os.environ.get("COMPOSE_HTTP_TIMEOUT") or "300")
+        return env
 
     def containers(self, all: bool = True) -> list:
         return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={self.project}"})
@@ -68,83 +149,301 @@ class Lab:
                 return container
         raise LabError(f"no container for {service!r} in lab {self.project!r}; is the lab up (`make up`)?")
 
+    def count(self) -> int:
+        """How many containers the lab has (one API call, no inspect per container)."""
+        return len(client().api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}))
+
     def services(self) -> list[str]:
         return sorted(c.labels.get(SERVICE_LABEL, "?") for c in self.containers())
 
+    def watch(self) -> Watch:
+        ready_dir = self.directory / generate.READY_DIR if self.directory is not None else None
+        return Watch(client().api, self.project, ready_dir)
+
     def is_up(self) -> bool:
-        containers = self.containers(all=False)
-        return bool(containers) and all(health(c) == "healthy" for c in containers)
+        snapshot = self.watch().poll()
+        return snapshot.all_ready and snapshot.running == snapshot.total
+
+    def expected(self) -> int | None:
+        if self.plan is not None and self.directory is not None:
+            return len(self.plan.hosts) + len(topology.SERVICES)
+        return None
 
     # --- up -------------------------------------------------------------------------
 
     def build(self) -> None:
         base.ensure_base()
+        if images.up_to_date():
+            say("the lab's images are up to date")
+            return
         say("building the lab's images (our code on top of the base)")
-        self.compose.run("build", "--quiet", timeout=900)
+        Compose(self.project, (ROOT / "compose.yaml",)).run("build", "--quiet", timeout=900)
+        images.record()
 
-    def up(self, timeout: float = 120) -> float:
+    def prepare(self) -> None:
+        """Refuse a plan that collides with this machine's routes; write a generated lab."""
+        plan = self.plan or (topology.default_plan() if self.files == (ROOT / "compose.yaml",) else None)
+        if plan is not None:
+            own = self.own_subnets()
+            routes = [r for r in host_routes() if r not in own]
+            try:
+                topology.check_routes(plan, routes)
+            except topology.PlanError as error:
+                raise LabError(str(error)) from None
+        if self.directory is not None:
+            path = generate.write_lab(self.plan, self.directory)
+            self.remember()
+            say(f"generated {generate.lab_title(self.plan)}: {path.relative_to(ROOT)}")
+
+    def own_subnets(self) -> set:
+        networks = client().networks.list(filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        subnets = set()
+        for net in networks:
+            for config in (net.attrs.get("IPAM") or {}).get("Config") or []:
+                if config.get("Subnet"):
+                    subnets.add(ipaddress.ip_network(config["Subnet"], strict=False))
+        return subnets
+
+    def remember(self) -> None:
+        state = {"project": self.project, "parent": project_name(), "env": self.env,
+                 "title": generate.lab_title(self.plan)}
+        (self.directory / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
+
+    def up(self, timeout: float | None = None) -> float:
         """Build, start and wait; return the seconds from `compose up` to ready."""
         self.build()
+        self.prepare()
         started = time.monotonic()
         say(f"starting lab {self.project!r}")
-        self.compose.run("up", "-d", "--no-build", timeout=300)
-        self.wait(timeout, started)
+        watch = self.watch()
+        self.start(watch=watch)
+        self.wait(timeout or self.ready_budget(), started, watch)
         took = time.monotonic() - started
-        say(f"lab {self.project!r} ready in {took:.1f} s: {len(self.containers())} containers healthy")
+        say(f"lab {self.project!r} ready in {took:.1f} s: {self.count()} containers ready")
         return took
 
-    def wait(self, timeout: float = 120, started: float | None = None) -> None:
-        started = started or time.monotonic()
-        say("waiting for every container to be healthy (hosts reach their gateway)")
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            containers = self.containers()
-            states = {name_of(c): health(c) for c in containers}
-            broken = [c for c in containers if c.status in ("exited", "dead")]
-            if broken:
-                self.fail(broken, "exited")
-            if containers and all(state == "healthy" for state in states.values()):
+    def ready_budget(self) -> float:
+        return 120 + 1.0 * (self.expected() or 0)
+
+    def start(self, attempts: int = UP_ATTEMPTS, stall: float = STALL_SECONDS,
+              watch: Watch | None = None) -> None:
+        """`compose up -d`, stopped and run again when it makes no progress for `stall` s."""
+        watch = watch or self.watch()
+        for attempt in range(1, attempts + 1):
+            if self.start_once(stall, watch):
                 return
-            time.sleep(0.2)
-        waiting = [c for c in self.containers() if health(c) != "healthy"]
-        self.fail(waiting, f"not healthy after {timeout:.0f} s")
+            self.hangs += 1
+            say(f"compose made no progress for {stall:.0f} s (the docker-compose 1.29 hang); "
+                f"stopped it{', running `up -d` again' if attempt < attempts else ''}")
+        raise LabError(f"`compose up` hung {attempts} times; run `make down`, restart the Docker "
+                       "engine if it persists, then `make up`")
+
+    def start_once(self, stall: float, watch: Watch) -> bool:
+        with tempfile.TemporaryFile("w+") as output:
+            process = subprocess.Popen(self.compose.argv("up", "-d", "--no-build"), cwd=ROOT,
+                                       env={**os.environ, **self.compose_env()}, stdout=output,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            finished = self.follow(process, stall, watch)
+            if not finished:
+                stop(process)
+                return False
+            if process.returncode != 0:
+                output.seek(0)
+                lines = output.read().strip().splitlines()
+                print("\n".join(lines[-20:]), file=sys.stderr)
+                raise LabError(f"`compose up` failed (exit {process.returncode}): "
+                               f"{lines[-1] if lines else 'no output'}")
+            return True
+
+    def follow(self, process: subprocess.Popen, stall: float, watch: Watch) -> bool:
+        """Wait for compose, showing progress; False if it stalled."""
+        last, changed, shown = None, time.monotonic(), time.monotonic()
+        expected = self.expected()
+        while True:
+            try:
+                process.wait(timeout=1.0)
+                return True
+            except subprocess.TimeoutExpired:
+                pass
+            snap = watch.poll(read_ready=False)
+            progress = (snap.total, snap.running, snap.networks)
+            now = time.monotonic()
+            if progress != last:
+                last, changed = progress, now
+            elif now - changed > stall:
+                return False
+            if now - shown >= 5:
+                of = f"/{expected}" if expected else ""
+                say(f"compose: {snap.total}{of} containers created, {snap.running} running")
+                shown = now
+
+    def wait(self, timeout: float = 120, started: float | None = None,
+             watch: Watch | None = None) -> None:
+        started = started or time.monotonic()
+        say("waiting for every container to be ready (hosts reach their gateway)")
+        deadline, watch, shown = started + timeout, watch or self.watch(), time.monotonic()
+        while time.monotonic() < deadline:
+            snap = watch.poll()
+            if snap.broken:
+                self.fail([self.container(s) for s in snap.broken], "exited")
+            if snap.all_ready and self.names_resolve():
+                return
+            if time.monotonic() - shown >= 5:
+                say(f"{len(snap.ready)}/{snap.total} containers ready")
+                shown = time.monotonic()
+            time.sleep(0.15)
+        waiting = [c for c in self.containers() if name_of(c) not in watch.poll().ready]
+        self.fail(waiting or self.containers(), f"not ready after {timeout:.0f} s")
+
+    def names_resolve(self) -> bool:
+        """Once the lab runs our DHCP and DNS servers, ready also means every host's name
+        resolves: one `dig` in the router asks the lab's DNS server for all of them (a
+        Python with dnspython would cost seconds on a busy machine). Before they land, or
+        with LANLAB_READY_DNS=0, there is nothing to check."""
+        if not checks_names():
+            return True
+        plan = self.plan or topology.default_plan()
+        names = [f"{host.name}.{plan.domain}" for host in plan.hosts]
+        argv = ["dig", f"@{plan.dns}", "+noall", "+answer", "+time=1", "+tries=2", *names]
+        try:
+            result = exec_in(self.container("router"), argv, timeout=60)
+        except LabError:
+            return False
+        return not missing_names(names, result.out)
 
     def fail(self, containers: list, why: str) -> None:
-        for container in containers:
+        for container in containers[:5]:
             print(f"\n----- logs of {name_of(container)} ({why}) -----", file=sys.stderr)
             print(container.logs(tail=40).decode(errors="replace"), file=sys.stderr)
-        names = ", ".join(name_of(c) for c in containers)
-        raise LabError(f"{names} {why}; logs above, fix and run `make down && make up`")
+        names = ", ".join(name_of(c) for c in containers[:10])
+        more = f" and {len(containers) - 10} more" if len(containers) > 10 else ""
+        raise LabError(f"{names}{more} {why}; logs above, fix and run `make down && make up`")
 
     # --- down -----------------------------------------------------------------------
 
     def down(self) -> float:
+        """Remove the lab's containers, networks and volumes (and a generated lab's files).
+
+        Straight through the Docker API, by the project's label: containers force-removed
+        sixteen at a time (nothing in a lab needs a graceful stop: leases and records are
+        on disk before they are promised), then networks and volumes. Compose is not
+        needed, so this also clears what a half-started or hung `up` left behind."""
         started = time.monotonic()
         say(f"removing lab {self.project!r}: containers, networks and volumes")
-        self.compose.run("down", "-v", "--remove-orphans", "-t", "2", timeout=300)
-        leftover = self.containers()
-        for container in leftover:
-            container.remove(force=True, v=True)
+        api = docker.APIClient(version="auto", timeout=120, max_pool_size=REMOVERS)
+        label = {"label": f"{PROJECT_LABEL}={self.project}"}
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=REMOVERS) as pool:
+            list(pool.map(lambda c: remove_container(api, c["Id"]), api.containers(all=True, filters=label)))
+        stuck = [net["Name"] for net in api.networks(filters=label) if not remove_network(api, net["Id"])]
+        for volume in api.volumes(filters=label).get("Volumes") or []:
+            ignore_missing(api.remove_volume, volume["Name"], force=True)
+        if self.directory is not None and self.directory.is_dir():
+            shutil.rmtree(self.directory)
+        if stuck:
+            raise LabError(f"Docker keeps a stale endpoint in {', '.join(stuck)} although no container "
+                           "is attached (a Docker 20.10 bug, moby#42119); only restarting the Docker "
+                           "engine frees it, and its subnet stays taken until then")
         return time.monotonic() - started
 
     # --- status ---------------------------------------------------------------------
 
     def status_rows(self) -> list[tuple[str, str, str, str, str]]:
-        rows = []
-        for container in sorted(self.containers(), key=name_of):
-            service = name_of(container)
-            if container.status != "running":
-                rows.append((service, "-", "-", "-", container.status))
-                continue
-            rows.extend(node_rows(container, service))
-        return rows
+        """What each container holds, asked inside it: one exec per container, eight at
+        a time (a 200-host lab answers in seconds, not minutes)."""
+        from concurrent.futures import ThreadPoolExecutor
+        containers = sorted(self.containers(), key=name_of)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [row for rows in pool.map(container_rows, containers) for row in rows]
+
+
+def container_rows(container) -> list[tuple[str, str, str, str, str]]:
+    service = name_of(container)
+    if container.status != "running":
+        return [(service, "-", "-", "-", container.status)]
+    return node_rows(container, service)
+
+
+REMOVERS = 16
+
+
+def remove_network(api, nid: str, attempts: int = 5) -> bool:
+    """False if the network stays: Docker 20.10 sometimes keeps a stale endpoint."""
+    for attempt in range(attempts):
+        try:
+            ignore_missing(api.remove_network, nid)
+            return True
+        except LabError as error:
+            if "active endpoints" not in str(error):
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    return False
+
+
+def remove_container(api, cid: str) -> None:
+    ignore_missing(api.remove_container, cid, v=True, force=True)
+
+
+def ignore_missing(call, *args, **kwargs) -> None:
+    """Removing what is already gone (or going) is success."""
+    try:
+        call(*args, **kwargs)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as error:
+        if "already in progress" not in str(error):
+            raise LabError(f"Docker refused to remove it: {error.explanation or error}") from None
+
+
+def generated_labs(parent: str | None = None) -> list[Lab]:
+    """The generated labs started from this checkout under project `parent`."""
+    parent = parent or project_name()
+    labs = []
+    for state in sorted(generate.BUILD.glob(f"*/{STATE_FILE}")):
+        try:
+            if json.loads(state.read_text()).get("parent") == parent:
+                labs.append(Lab.recorded(state.parent))
+        except (OSError, ValueError, KeyError, topology.PlanError):
+            say(f"ignoring an unreadable {state.relative_to(ROOT)}")
+    return labs
+
+
+def missing_names(names: list[str], dig_answers: str) -> list[str]:
+    """The names with no A record among `dig +noall +answer` lines."""
+    answered = {line.split()[0].rstrip(".").lower() for line in dig_answers.splitlines()
+                if len(line.split()) >= 5 and line.split()[3] == "A"}
+    return [name for name in names if name.lower() not in answered]
+
+
+def checks_names() -> bool:
+    """Host names resolve only once the DHCP server registers leases with our DNS server."""
+    if os.environ.get("LANLAB_READY_DNS", "1") == "0":
+        return False
+    try:
+        import lanlab.dhcp  # noqa: F401
+        import lanlab.nameserver  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def stop(process: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
 
 
 def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
     from lanlab import node
 
-    addr = container.exec_run(["ip", "-j", "addr", "show"]).output.decode()
-    route = container.exec_run(["ip", "-j", "route", "show"]).output.decode()
+    both = container.exec_run(["sh", "-c", "ip -j addr show; echo; ip -j route show"]).output.decode()
+    addr, _, route = both.partition("\n")
     gateway = node.default_gateway(node.parse_routes(route)) or "none"
     networks = container.attrs["NetworkSettings"]["Networks"]
     rows = []
@@ -156,7 +455,6 @@ def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
 
 
 def network_name(networks: dict, address) -> str | None:
-    import ipaddress
     for name, info in networks.items():
         prefix = info.get("IPPrefixLen") or 24
         docker_ip = info.get("IPAddress")

@@ -1,0 +1,283 @@
+"""Write a generated lab: its compose file and the configuration its containers read.
+
+`make up SUBNETS=N HOSTS=M` writes everything under build/<project>/ and never touches
+compose.yaml:
+
+    compose.yaml   router, dhcp, dns and the hosts h1-1 .. hN-M (lanlab/topology.py)
+    plan.json      the address plan, mounted read-only into every container
+                   (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
+    ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
+                   named after itself when ready (lanlab.node.mark_ready)
+    .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
+    dhcp.toml      if lanlab.dhcp.config.render_toml exists: the DHCP server's pools and
+                   reservations for this plan (LANLAB_DHCP_CONFIG=/etc/lanlab/dhcp.toml)
+    dns.toml       if lanlab.nameserver.config.render_config exists: the DNS server's zones
+                   (LANLAB_DNS_CONFIG=/etc/lanlab/dns.toml)
+
+dhcp and dns `extends` compose.yaml's services of the same name, so whatever the default
+lab gives them (image, volumes, environment, healthcheck) a generated lab gives them too;
+only their address, subnet and configuration files are set here. The router and the hosts
+are written out, because their networks differ from the default lab's. Every container
+sets itself up in its own start (nodes/entrypoint.py, router/entrypoint.py); nothing is
+configured from outside.
+
+Healthchecks: a host's Docker healthcheck is a `docker exec` of lanlab-health (a Python
+start and a ping). At a 1 s interval 200 hosts would cost 200 execs a second on two
+cores, so generated hosts are checked every few tens of seconds (HEALTH_EXECS_PER_SECOND
+for the whole lab) and readiness is read from the ready/ directory instead
+(lanlab/control/watch.py): fast to notice, one directory listing for the whole lab.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from lanlab import topology
+from lanlab.control.compose import ROOT
+
+BUILD = ROOT / "build"
+CONFIG_DIR = "/etc/lanlab"
+PLAN_FILE = "plan.json"
+READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.node)
+HEALTH_EXECS_PER_SECOND = 2.0
+HEALTH_INTERVAL_LIMITS = (5, 120)
+NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
+               "com.docker.network.bridge.enable_icc": "true"}
+
+
+# --- a small YAML writer: compose files are read by people, so not JSON ----------------
+
+@dataclass(frozen=True)
+class Anchor:
+    """A mapping written once as `&name`, merged elsewhere with `<<: *name`."""
+    name: str
+    value: dict
+
+
+@dataclass(frozen=True)
+class Merge:
+    name: str
+
+
+PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
+
+
+def scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def key_text(key: str) -> str:
+    return key if PLAIN.match(key) else json.dumps(key)
+
+
+def to_yaml(data: dict, indent: int = 0) -> str:
+    return "".join(line + "\n" for line in yaml_lines(data, indent))
+
+
+def yaml_lines(data: dict, indent: int) -> list[str]:
+    pad, lines = " " * indent, []
+    for key, value in data.items():
+        if isinstance(value, Merge):
+            lines.append(f"{pad}<<: *{value.name}")
+        elif isinstance(value, Anchor):
+            lines += [f"{pad}{key_text(key)}: &{value.name}", *yaml_lines(value.value, indent + 2)]
+        elif isinstance(value, dict):
+            lines += [f"{pad}{key_text(key)}:", *yaml_lines(value, indent + 2)] if value \
+                else [f"{pad}{key_text(key)}: {{}}"]
+        elif isinstance(value, (list, tuple)):
+            lines += list_lines(key, value, pad, indent)
+        else:
+            lines.append(f"{pad}{key_text(key)}: {scalar(value)}")
+    return lines
+
+
+def list_lines(key: str, items, pad: str, indent: int) -> list[str]:
+    if all(not isinstance(item, dict) for item in items):
+        return [f"{pad}{key_text(key)}: [{', '.join(scalar(i) for i in items)}]"]
+    lines = [f"{pad}{key_text(key)}:"]
+    for item in items:
+        inner = yaml_lines(item, indent + 4)
+        lines += [f"{pad}  - {inner[0].lstrip()}", *inner[1:]]
+    return lines
+
+
+# --- the compose file -------------------------------------------------------------------
+
+def health_interval(containers: int) -> int:
+    """Seconds between healthchecks so the whole lab costs about
+    HEALTH_EXECS_PER_SECOND execs a second, within HEALTH_INTERVAL_LIMITS."""
+    low, high = HEALTH_INTERVAL_LIMITS
+    return max(low, min(high, math.ceil(containers / HEALTH_EXECS_PER_SECOND)))
+
+
+def network(subnet: topology.Subnet) -> dict:
+    return {"driver": "bridge", "driver_opts": dict(NET_OPTIONS),
+            "ipam": {"config": [{"subnet": str(subnet.network), "gateway": str(subnet.bridge),
+                                 "ip_range": str(subnet.docker_range)}]}}
+
+
+def plan_mount() -> dict:
+    """The plan (read-only) and the shared ready directory, for every container."""
+    return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
+                        f"./{READY_DIR}:/run/lanlab-ready"],
+            "environment": {topology.PLAN_VAR: f"{CONFIG_DIR}/{PLAN_FILE}",
+                            "LANLAB_READY_DIR": "/run/lanlab-ready"}}
+
+
+def node_common(interval: int) -> dict:
+    return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW"], "stop_grace_period": "2s",
+            "restart": "no",
+            "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": f"{interval}s",
+                            "timeout": "3s", "retries": 3, "start_period": "30s"}}
+
+
+def router_service(plan: topology.Plan) -> dict:
+    mount = plan_mount()
+    return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}", "hostname": "router",
+            "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": "2s", "timeout": "3s",
+                            "retries": 3, "start_period": "30s"},
+            "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
+                        "net.ipv4.conf.default.rp_filter": "0"},
+            "environment": {"LANLAB_NODE": "router", "LANLAB_DHCP_SERVER": str(plan.dhcp),
+                            **mount["environment"]},
+            "volumes": mount["volumes"],
+            "networks": {s.name: {"ipv4_address": str(s.router)} for s in plan.subnets}}
+
+
+def service_from_default(name: str, address, plan: topology.Plan, configs: dict,
+                         default_file: str) -> dict:
+    """dhcp or dns as compose.yaml defines it, moved to this plan's service subnet."""
+    mount = plan_mount()
+    environment = {"LANLAB_SUBNET": str(plan.svc.network), **mount["environment"]}
+    volumes = list(mount["volumes"])
+    for config in configs.values():
+        if config.service == name:
+            environment[config.variable] = config.path
+            volumes.append(f"./{config.filename}:{config.path}:ro")
+    return {"extends": {"file": default_file, "service": name},
+            "environment": environment, "volumes": volumes,
+            "networks": {plan.service_subnet: {"ipv4_address": str(address)}}}
+
+
+def host_service(host: topology.Host, plan: topology.Plan) -> dict:
+    subnet = plan.subnet(host.subnet)
+    return {"<<": Merge("host"), "hostname": host.name,
+            "environment": {"LANLAB_NODE": host.name, "LANLAB_SUBNET": str(subnet.network),
+                            **plan_mount()["environment"]},
+            "networks": {subnet.name: {"ipv4_address": str(host.reserved)}}}
+
+
+def render_compose(plan: topology.Plan, configs: dict | None = None,
+                   default_file: str = "../../compose.yaml") -> dict:
+    interval = health_interval(len(plan.hosts) + len(topology.SERVICES))
+    host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
+            "volumes": plan_mount()["volumes"], "depends_on": ["router"]}
+    services = {"router": router_service(plan),
+                "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
+                "dns": service_from_default("dns", plan.dns, plan, configs or {}, default_file)}
+    services.update({h.name: host_service(h, plan) for h in plan.hosts})
+    return {"x-node": Anchor("node", node_common(interval)), "x-host": Anchor("host", host),
+            "services": services,
+            "networks": {s.name: network(s) for s in plan.subnets},
+            "volumes": {name: {} for name in default_volumes()}}
+
+
+def render_floor(plan: topology.Plan, image: str = "lanlab-base:latest") -> dict:
+    """The floor a lab is measured against: the same containers on the same networks
+    with the same addresses, running nothing but sleep."""
+    def sleeper(networks: dict) -> dict:
+        return {"<<": Merge("sleeper"), "networks": networks}
+    services = {"router": sleeper({s.name: {"ipv4_address": str(s.router)} for s in plan.subnets}),
+                "dhcp": sleeper({plan.service_subnet: {"ipv4_address": str(plan.dhcp)}}),
+                "dns": sleeper({plan.service_subnet: {"ipv4_address": str(plan.dns)}})}
+    for host in plan.hosts:
+        address = {"ipv4_address": str(host.reserved)} if host.reserved else {}
+        services[host.name] = sleeper({host.subnet: address})
+    common = {"image": image, "init": True, "command": ["sleep", "infinity"]}
+    return {"x-sleeper": Anchor("sleeper", common), "services": services,
+            "networks": {s.name: network(s) for s in plan.subnets}}
+
+
+def default_volumes() -> tuple[str, ...]:
+    """The named volumes compose.yaml declares (dhcp and dns, extended, mount them)."""
+    text = (ROOT / "compose.yaml").read_text()
+    section = re.search(r"^volumes:\n((?:[ \t]+.*\n|\n)*)", text, re.M)
+    if not section:
+        return ()
+    return tuple(re.findall(r"^  ([A-Za-z0-9_.-]+):", section.group(1), re.M))
+
+
+# --- the configuration the servers read (written only once their code exists) ----------
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    service: str
+    filename: str
+    variable: str
+    text: str
+
+    @property
+    def path(self) -> str:
+        return f"{CONFIG_DIR}/{self.filename}"
+
+
+def service_configs(plan: topology.Plan) -> dict[str, ServiceConfig]:
+    """The DHCP and DNS servers' files for this plan, from their own renderers.
+    Until lanlab.dhcp / lanlab.nameserver provide them, none: those containers then
+    start as the default lab's do."""
+    configs = {}
+    try:
+        from lanlab.dhcp.config import render_toml
+        configs["dhcp"] = ServiceConfig("dhcp", "dhcp.toml", "LANLAB_DHCP_CONFIG", render_toml(plan))
+    except ImportError:
+        pass
+    try:
+        from lanlab.nameserver.config import render_config
+        configs["dns"] = ServiceConfig("dns", "dns.toml", "LANLAB_DNS_CONFIG", render_config(plan))
+    except ImportError:
+        pass
+    return configs
+
+
+def write_lab(plan: topology.Plan, directory: Path) -> Path:
+    """Write the compose file and everything it mounts; return the compose file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ready = directory / READY_DIR
+    if ready.exists():
+        shutil.rmtree(ready)
+    ready.mkdir()
+    configs = service_configs(plan)
+    for config in configs.values():
+        (directory / config.filename).write_text(config.text)
+    (directory / PLAN_FILE).write_text(json.dumps(topology.plan_to_dict(plan), indent=1) + "\n")
+    (directory / ".env").write_text(f"LANLAB_SVC={plan.svc.prefix}\n")
+    header = (f"# Generated by `make up` ({lab_title(plan)}); edits are overwritten.\n"
+              "# lanlab/control/generate.py explains every part. The default lab is ../../compose.yaml.\n")
+    default_file = os.path.relpath(ROOT / "compose.yaml", directory)
+    path = directory / "compose.yaml"
+    path.write_text(header + to_yaml(render_compose(plan, configs, default_file)))
+    return path
+
+
+def write_floor(plan: topology.Plan, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "compose.yaml"
+    path.write_text("# The floor: the same containers and networks, running only sleep.\n"
+                    + to_yaml(render_floor(plan)))
+    return path
+
+
+def lab_title(plan: topology.Plan) -> str:
+    extra = plan.extra
+    if extra.get("kind") == "generated":
+        return f"{extra['subnets']} subnets x {extra['hosts']} hosts in {extra['base']}.0.0/16"
+    return f"{len(plan.host_subnets)} subnets, {len(plan.hosts)} hosts"

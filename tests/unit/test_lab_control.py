@@ -1,0 +1,164 @@
+"""The lab control's pure parts: readiness from Docker's listing and logs, the host's
+routes, the image stamp's ignore rules, and the command line (no Docker needed)."""
+import io
+import ipaddress
+import os
+import time
+from contextlib import redirect_stderr
+
+import pytest
+
+from lanlab import node
+from lanlab.control import __main__ as cli
+from lanlab.control import images, watch
+from lanlab.control.errors import LabError
+from lanlab.control.lab import parse_proc_routes
+
+
+class FakeApi:
+    """Answers the three Docker API calls a Watch makes, and counts the log reads."""
+
+    def __init__(self, entries, logs):
+        self.entries, self.logs_by_id, self.log_reads = entries, logs, 0
+
+    def containers(self, all, filters):
+        assert filters == {"label": "com.docker.compose.project=p"}, "only this project's containers"
+        return self.entries
+
+    def networks(self, filters):
+        return [{"Id": "n1"}, {"Id": "n2"}]
+
+    def inspect_container(self, cid):
+        return {"State": {"StartedAt": "2026-01-02T03:04:05.123456789Z"}}
+
+    def logs(self, cid, stdout, stderr, since):
+        self.log_reads += 1
+        assert since == 1767323045, "only the log since the container last started counts"
+        return self.logs_by_id.get(cid, b"")
+
+
+def entry(cid, service, state="running", status="Up 1 second (health: starting)", networks=1):
+    return {"Id": cid, "Labels": {"com.docker.compose.service": service}, "State": state,
+            "Status": status, "NetworkSettings": {"Networks": {f"n{i}": {} for i in range(networks)}}}
+
+
+def test_ready_from_the_log_line_before_any_healthcheck():
+    api = FakeApi([entry("a", "h1-1"), entry("b", "h1-2")], {"a": b"lanlab[h1-1]: ready in 0.40 s\n"})
+    snap = watch.Watch(api, "p").poll()
+    assert snap.ready == {"h1-1"}, "a host that logged ready is ready without waiting for Docker's healthcheck"
+    assert not snap.all_ready and snap.total == 2 and snap.running == 2, "one host is still starting"
+
+
+def test_a_ready_container_is_not_read_again():
+    api = FakeApi([entry("a", "h1-1")], {"a": b"lanlab[h1-1]: ready in 0.40 s\n"})
+    w = watch.Watch(api, "p")
+    w.poll(), w.poll(), w.poll()
+    assert api.log_reads == 1, "200 hosts must not cost 200 log reads every round once ready"
+
+
+def test_health_overrides_and_exits_are_broken():
+    api = FakeApi([entry("a", "router", status="Up 9 seconds (healthy)"),
+                   entry("b", "h1-1", status="Up 9 seconds (unhealthy)"),
+                   entry("c", "h1-2", state="exited", status="Exited (1) 2 seconds ago")],
+                  {"b": b"lanlab[h1-1]: ready in 0.40 s\n"})
+    snap = watch.Watch(api, "p").poll()
+    assert snap.ready == {"router"}, "healthy counts as ready; unhealthy never does, whatever the log said"
+    assert snap.broken == ("h1-2",), "an exited container must fail `up` at once, with its logs"
+
+
+def test_progress_counts_networks_made_and_joined():
+    api = FakeApi([entry("r", "router", status="Created", state="created", networks=7)], {})
+    assert watch.Watch(api, "p").poll().networks == 7 + 2, \
+        "making 100 networks, or a router joining them, is progress, not a hang"
+
+
+def test_the_ready_line_is_what_mark_ready_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(node, "READY", tmp_path / "ready")
+    monkeypatch.setenv("LANLAB_NODE", "h1-1")
+    err = io.StringIO()
+    with redirect_stderr(err):
+        node.mark_ready(time.monotonic())
+    assert watch.log_says_ready(err.getvalue().encode()), \
+        "readiness is read from the line node.mark_ready logs; the two must agree"
+
+
+def test_health_words():
+    assert watch.health_of("Up 2 minutes (healthy)") == "healthy", "Docker's listing says health in words"
+    assert watch.health_of("Up 2 seconds (health: starting)") == "starting", "not checked yet"
+    assert watch.health_of("Up 2 seconds") is None, "no healthcheck at all"
+
+
+def test_proc_routes_are_decoded():
+    text = ("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+            "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+            "docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n"
+            "br-1\t0000640A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
+    assert parse_proc_routes(text) == [ipaddress.ip_network(n) for n in
+                                       ("0.0.0.0/0", "172.17.0.0/16", "10.100.0.0/24")], \
+        "the route check is only as good as this decoding (little-endian hex)"
+
+
+@pytest.mark.parametrize("path,ignored", [
+    ("lanlab/node.py", False), ("nodes/bin/ipcalc", False), (".venv/bin/python", True),
+    ("tests/unit/test_x.py", True), ("lanlab/__pycache__/x.pyc", True), ("build/x/compose.yaml", True),
+    ("lanlab.egg-info/PKG-INFO", True),
+])
+def test_image_stamp_follows_dockerignore(path, ignored):
+    patterns = [".git", ".venv", "build", "bench", "docs", "tests", "**/__pycache__", "*.egg-info"]
+    assert images.ignored(path, patterns) is ignored, \
+        "a change Docker would copy into an image must trigger a rebuild, nothing else should"
+
+
+def test_options_are_split_from_the_command():
+    assert cli.parse(["up", "--subnets", "10", "--hosts", "", "--base", "10.120"]) == \
+        (["up"], {"subnets": "10", "base": "10.120"}), "make passes empty values for unset variables"
+
+
+@pytest.mark.parametrize("options,fragment", [
+    ({"subnets": "3"}, "give both"), ({"subnets": "x", "hosts": "2"}, "whole numbers"),
+    ({"subnets": "3", "hosts": "200"}, "HOSTS=200"),
+])
+def test_bad_lab_options_are_one_line(options, fragment, monkeypatch):
+    monkeypatch.delenv("LANLAB_BASE", raising=False)
+    with pytest.raises(LabError) as error:
+        cli.choose_lab("up", options)
+    assert fragment in str(error.value) and "\n" not in str(error.value), \
+        f"bad make variables get one clear line: {error.value}"
+
+
+def test_generated_lab_names_its_project_and_directory(monkeypatch):
+    monkeypatch.setenv("LANLAB_PROJECT", "p")
+    monkeypatch.delenv("LANLAB_BASE", raising=False)
+    lab = cli.choose_lab("up", {"subnets": "3", "hosts": "2"})
+    assert lab.project == "p-3x2" and lab.directory.name == "p-3x2", \
+        "a generated lab must never share a project with the default lab"
+    assert lab.files == (lab.directory / "compose.yaml",) and lab.env == {"LANLAB_SVC": "10.100.0"}, \
+        "compose must read the generated file, with compose.yaml's variables pointing at its subnets"
+    assert os.path.basename(lab.directory.parent) == "build", "generated files live under build/"
+
+
+def test_ready_from_the_shared_directory_without_reading_logs(tmp_path):
+    (tmp_path / "h1-1").write_text("0.40\n")
+    api = FakeApi([entry("a", "h1-1"), entry("b", "h1-2")], {"b": b"lanlab[h1-2]: ready in 0.40 s\n"})
+    snap = watch.Watch(api, "p", ready_dir=tmp_path).poll()
+    assert snap.ready == {"h1-1"}, "in a generated lab the shared directory alone says who is ready"
+    assert api.log_reads == 0, "200 hosts must not cost a log read each while starting"
+
+
+def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, monkeypatch):
+    monkeypatch.setattr(node, "READY", tmp_path / "own" / "ready")
+    monkeypatch.setenv("LANLAB_READY_DIR", str(tmp_path))
+    monkeypatch.setenv("LANLAB_NODE", "h2-3")
+    with redirect_stderr(io.StringIO()):
+        node.mark_ready(time.monotonic())
+    assert (tmp_path / "h2-3").exists(), "the lab control learns that h2-3 is ready from this file"
+    node.clear_ready()
+    assert not (tmp_path / "h2-3").exists(), "a restarted container is not ready until it says so again"
+
+
+def test_names_without_an_answer_are_missing():
+    from lanlab.control.lab import missing_names
+    answers = ("alice.lab.internal.\t300\tIN\tA\t192.168.7.20\n"
+               "bob.lab.internal.\t300\tIN\tCNAME\tcarol.lab.internal.\n")
+    assert missing_names(["alice.lab.internal", "bob.lab.internal", "h1-1.lab.internal"], answers) == \
+        ["bob.lab.internal", "h1-1.lab.internal"], "ready means every host's name has an address"
