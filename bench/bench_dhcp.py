@@ -1,13 +1,14 @@
 """DHCP benchmark: lanlab's server against ISC Kea and dnsmasq, measured by perfdhcp (issue 3).
 
     python -m bench.bench_dhcp [--duration 10] [--clients 1000] [--start 500] [--max 40000]
+                               [--passes 2]
         prints a markdown table (run alone)
     run(ctx) -> list[bench.Result]     for the `make bench` runner (bench/__init__.py)
-    measure(duration=10, clients=1000, start=500, top=40000, say=print) -> dict
+    measure(duration=10, clients=1000, start=500, top=40000, passes=2, say=print) -> dict
         the figures: {"servers": {name: {"rate", "achieved", "drops", "latency_ms",
         "steps"}}, "ratios": {...}, "setup": str, "commands": [...]}
 
-Setup, the same for the three servers, in one run: one container from the lanlab-bench
+Setup, the same for every server, in one run: one container from the lanlab-bench
 image with no network at all (`--network none`: no packet can leave it). Inside it a
 veth pair joins a network namespace "cl" (10.250.0.1, where perfdhcp runs, acting as a
 relay: giaddr 10.250.0.1) to the container's own namespace (10.250.0.2, where the server
@@ -33,7 +34,9 @@ passes. Then, at a fixed 400/s, the server process's CPU time (/proc/PID/stat, a
 threads) per completed exchange: a figure that depends much less than the highest rate on
 what else the machine is doing. At 400/s every request wakes the server on its own, so
 this is the cost of a lone exchange, wake-ups included; under load requests come in
-batches and cost less each (it is not a capacity figure). Bounded: each perfdhcp run is limited by `timeout`,
+batches and cost less each (it is not a capacity figure). All of it twice, the order of
+the servers mirrored the second time (lanlab ... dnsmasq, then dnsmasq ... lanlab): the
+machine is shared, and its load changes; the better pass of each server counts. Bounded: each perfdhcp run is limited by `timeout`,
 and the container and volume are removed at the end, whatever happens.
 """
 from __future__ import annotations
@@ -271,27 +274,50 @@ def highest_rate(bench: Bench, name: str, clients: int, duration: int, start: in
             "latency_ms": best["latency_ms"], "steps": steps}
 
 
+def measure_one(bench: Bench, name: str, clients: int, duration: int, start: int, top: int,
+                say=say) -> dict:
+    say(f"{name}: starting")
+    bench.start_server(name)
+    try:
+        bench.perfdhcp(200, clients, 5)  # warm-up: every client has its lease before the search
+        result = highest_rate(bench, name, clients, duration, start, top)
+        result["cpu"] = bench.cpu_per_exchange(name, CPU_RATE, clients, duration)
+        say(f"{name}: highest rate {result['achieved']:.0f}/s, "
+            f"{result['cpu']['cpu_us'] or 0:.1f} us CPU per exchange at {CPU_RATE}/s")
+        return result
+    finally:
+        bench.stop_server(name)
+
+
+def better(a: dict | None, b: dict) -> dict:
+    """The better of two passes: the higher rate, and the lower CPU figure."""
+    if a is None:
+        return b
+    best = dict(a if a["achieved"] >= b["achieved"] else b)
+    cpus = [r["cpu"] for r in (a, b) if r["cpu"]["cpu_us"]]
+    best["cpu"] = min(cpus, key=lambda c: c["cpu_us"]) if cpus else a["cpu"]
+    return best
+
+
 def measure(duration: int = 10, clients: int = 1000, start: int = 500, top: int = 40000,
-            say=say) -> dict:
-    results = {}
+            passes: int = 2, say=say) -> dict:
+    """Each server `passes` times, the order mirrored on every other pass (a, b, c, d,
+    then d, c, b, a), so that no server always gets the busier part of a shared
+    machine's time; the best pass counts."""
+    results: dict[str, dict] = {}
     bench = Bench()
     try:
-        for name in SERVERS:
-            say(f"{name}: starting")
-            bench.start_server(name)
-            try:
-                bench.perfdhcp(200, clients, 5)  # warm-up: every client has its lease before the search
-                results[name] = highest_rate(bench, name, clients, duration, start, top)
-                results[name]["cpu"] = bench.cpu_per_exchange(name, CPU_RATE, clients, duration)
-                cpu = results[name]["cpu"]
-                say(f"{name}: {cpu['cpu_us'] or 0:.1f} us CPU per exchange at {CPU_RATE}/s")
-            finally:
-                bench.stop_server(name)
+        for number in range(passes):
+            order = list(SERVERS) if number % 2 == 0 else list(reversed(SERVERS))
+            for name in order:
+                results[name] = better(results.get(name),
+                                       measure_one(bench, name, clients, duration, start, top, say))
     finally:
         bench.remove()
+    results = {name: results[name] for name in SERVERS}
     ratios = {(ours, peer): compare(results, ours, peer) for ours in OURS for peer in PEERS}
-    return {"servers": results, "ratios": ratios,
-            "clients": clients, "duration": duration,
+    return {"servers": results, "ratios": ratios, "clients": clients, "duration": duration,
+            "passes": passes,
             "commands": [" ".join(perfdhcp_argv(0, clients, duration)).replace("-r 0", "-r RATE"),
                          "python -m bench.bench_dhcp"]}
 
@@ -301,7 +327,7 @@ def measure(duration: int = 10, clients: int = 1000, start: int = 500, top: int 
 def markdown(figures: dict) -> str:
     lines = [f"DHCP DORA exchanges/s, {figures['clients']} clients, perfdhcp -g single as a relay, "
              f"{figures['duration']} s per step, highest rate with <= 0.1% drops; and the server's "
-             f"CPU time per exchange at {CPU_RATE}/s:", "",
+             f"CPU time per exchange at {CPU_RATE}/s; best of {figures.get('passes', 1)} passes:", "",
              "| server | highest passing rate (asked) | achieved | drops | latency (DO+RA avg) "
              f"| CPU per exchange at {CPU_RATE}/s |",
              "|---|---|---|---|---|---|"]
@@ -335,7 +361,7 @@ def run(ctx) -> list:
     """The `make bench` runner's entry point (see bench/__init__.py)."""
     from bench import Result
 
-    figures = measure(start=1000, say=ctx.say)
+    figures = measure(duration=6, start=1000, say=ctx.say)
     servers, results = figures["servers"], []
     for ours in OURS:
         for peer, target in (("kea", 1.0), ("dnsmasq", 10.0)):
@@ -373,9 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--start", type=int, default=500, help="first rate tried (exchanges/s)")
     parser.add_argument("--max", type=int, default=40000, help="highest rate tried")
+    parser.add_argument("--passes", type=int, default=2, help="passes over the servers, order mirrored")
     args = parser.parse_args(argv)
     try:
-        figures = measure(args.duration, args.clients, args.start, args.max)
+        figures = measure(args.duration, args.clients, args.start, args.max, args.passes)
     except (docker.errors.DockerException, RuntimeError) as error:
         print(f"bench-dhcp: error: {error}", file=sys.stderr)
         return 1
