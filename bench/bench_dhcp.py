@@ -339,9 +339,12 @@ def markdown(figures: dict) -> str:
         lines.append(f"| {NAMES[name]} | {result['rate']}/s | {result['achieved']:.0f}/s | {drops} | {latency} "
                      f"| {per} |")
     lines.append("")
-    for (ours, peer), (rate, core) in figures["ratios"].items():
-        lines.append(f"- {NAMES[ours]} / {NAMES[peer]}: {times(rate)} the highest rate, "
-                     f"{times(core)} less CPU per exchange at {CPU_RATE}/s")
+    servers = figures["servers"]
+    for (ours, peer), (rate, _) in figures["ratios"].items():
+        mine, theirs = servers[ours]["cpu"]["cpu_us"], servers[peer]["cpu"]["cpu_us"]
+        cpu = f"{mine:.0f} us against {theirs:.0f} us" if mine and theirs else "n/a"
+        lines.append(f"- {NAMES[ours]} / {NAMES[peer]}: {times(rate)} the highest rate; "
+                     f"CPU per lone exchange {cpu}")
     return "\n".join(lines)
 
 
