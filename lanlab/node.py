@@ -15,12 +15,10 @@ import ipaddress
 import json
 import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-READY = Path(os.environ.get("LANLAB_RUN", "/run/lanlab")) / "ready"
+from lanlab.ready import READY, clear_ready, log, mark_ready, shared_marker  # noqa: F401 (re-exported)
 
 
 class NodeError(RuntimeError):
@@ -106,36 +104,6 @@ def checksum_offload_off(name: str) -> None:
     """Real DHCP clients read with raw sockets and drop the unfilled UDP checksums that
     veth offload leaves behind; filling checksums in software cures it."""
     run("ethtool", "-K", name, "tx", "off", check=False)
-
-
-def log(message: str) -> None:
-    name = os.environ.get("LANLAB_NODE") or os.uname().nodename
-    print(f"lanlab[{name}]: {message}", file=sys.stderr, flush=True)
-
-
-def shared_marker() -> Path | None:
-    """In a generated lab, a directory shared with the lab control (LANLAB_READY_DIR)
-    where each container leaves a file named after itself once ready: the control then
-    sees 200 hosts get ready by listing one directory, with no Docker call per host."""
-    directory = os.environ.get("LANLAB_READY_DIR")
-    name = os.environ.get("LANLAB_NODE")
-    return Path(directory) / name if directory and name else None
-
-
-def mark_ready(started: float) -> None:
-    READY.parent.mkdir(parents=True, exist_ok=True)
-    READY.write_text(f"{time.monotonic() - started:.2f}\n")
-    marker = shared_marker()
-    if marker is not None:
-        marker.write_text(f"{time.monotonic() - started:.2f}\n")
-    log(f"ready in {time.monotonic() - started:.2f} s")
-
-
-def clear_ready() -> None:
-    READY.unlink(missing_ok=True)
-    marker = shared_marker()
-    if marker is not None:
-        marker.unlink(missing_ok=True)
 
 
 def wait_for(check, timeout: float, pause: float = 0.1) -> bool:

@@ -1,7 +1,7 @@
-"""The hosts' programs, started once a host's network is up (nodes/entrypoint.py).
+"""The hosts' programs, started once a host's network is up (lanlab/hostd.py).
 
 Every host listens for chat on UDP 9090; the host whose LANLAB_ROLE is `files` also serves
-/srv/files on TCP 9090. Both run as threads of the entrypoint process rather than as
+/srv/files on TCP 9090. Both run as threads of the host's one process rather than as
 processes of their own: one Python interpreter per host keeps an idle host small (the
 scaled labs count its memory). Each binds before this returns, so a host that says ready
 is listening; a server that cannot bind says so in the log and keeps trying or stays off,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from lanlab import node
+from lanlab import ready
 
 
 def start(env=None) -> None:
@@ -25,4 +25,4 @@ def start(env=None) -> None:
         try:
             server.start(env.get("LANLAB_FILES_ROOT", server.ROOT))
         except OSError as error:
-            node.log(f"error: the file server cannot listen on TCP 9090: {error.strerror}")
+            ready.log(f"error: the file server cannot listen on TCP 9090: {error.strerror}")

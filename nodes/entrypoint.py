@@ -1,11 +1,12 @@
 """A lab host's start: its address, mask, gateway and DNS by DHCP (busybox udhcpc,
-see lanlab/dhcp/client.py), ready once the lease is held; udhcpc then keeps renewing."""
+see lanlab/dhcp/client.py). Once the lease is held and the router answers, this process
+becomes lanlab.hostd (os.execv: same process, a lean interpreter), which starts the
+host's programs, says ready and keeps udhcpc running."""
 import os
 import sys
 import time
 
-from lanlab import node
-from lanlab import programs  # the hosts' programs: chat listener, file server
+from lanlab import hostd, node
 from lanlab.dhcp import client
 
 
@@ -18,10 +19,8 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
-    programs.start()
-    node.mark_ready(started)
-    client.keep_renewing(process, interface, hostname)
-    return 0
+    udhcpc = client.udhcpc_argv(interface.name, hostname)
+    os.execve(sys.executable, hostd.exec_argv(started, process.pid, udhcpc), hostd.exec_env())
 
 
 if __name__ == "__main__":

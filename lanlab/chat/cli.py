@@ -167,8 +167,7 @@ def port_is_free() -> bool:
 
 def pause(seconds: float) -> None:
     until = time.time() + seconds
-    listener.PAUSE.parent.mkdir(parents=True, exist_ok=True)
-    listener.PAUSE.write_text(f"{until:.3f}\n")
+    listener.pause(until)
     if not node.wait_for(port_is_free, timeout=3.0, pause=0.1):
         raise ChatError(f"UDP {PORT} is still taken after 3 s: another program holds it")
     back = time.strftime("%H:%M:%S", time.localtime(until))
@@ -176,7 +175,7 @@ def pause(seconds: float) -> None:
 
 
 def resume() -> None:
-    listener.PAUSE.unlink(missing_ok=True)
+    listener.unpause()
     if node.wait_for(lambda: not port_is_free(), timeout=3.0, pause=0.1):
         print(f"chat: the listener has UDP {PORT} again")
     else:

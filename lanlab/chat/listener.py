@@ -25,14 +25,13 @@ import socket
 import sys
 import threading
 import time
-from pathlib import Path
 
 from lanlab.chat import message
 from lanlab.chat.names import Names
 
-RUN = Path(os.environ.get("LANLAB_RUN", "/run/lanlab"))
-PAUSE = RUN / "chat.pause"
-LOG = Path(os.environ.get("LANLAB_CHAT_LOG", "/var/log/lanlab/chat.log"))
+RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
+PAUSE = os.path.join(RUN, "chat.pause")
+LOG = os.environ.get("LANLAB_CHAT_LOG", "/var/log/lanlab/chat.log")
 LOG_LIMIT = 5 * 2**20
 CHECK_EVERY = 1.0
 
@@ -53,26 +52,42 @@ def chat_socket(host: str = "0.0.0.0", port: int = message.PORT) -> socket.socke
     return sock
 
 
-def paused_until(path: Path = PAUSE) -> float:
+def paused_until(path=None) -> float:
     """The wall-clock time until which the listener stays off, or 0."""
     try:
-        return float(path.read_text().strip() or 0)
+        with open(path or PAUSE) as pause:
+            return float(pause.read().strip() or 0)
     except (OSError, ValueError):
         return 0.0
 
 
-class LogFile:
-    """Lines with their time, appended; past LOG_LIMIT bytes the file moves to .1."""
+def unpause(path=None) -> None:
+    try:
+        os.unlink(path or PAUSE)
+    except FileNotFoundError:
+        pass
 
-    def __init__(self, path: Path = LOG, limit: int = LOG_LIMIT):
-        self.path, self.limit = path, limit
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+def pause(until: float, path=None) -> None:
+    path = path or PAUSE
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as out:
+        out.write(f"{until:.3f}\n")
+
+
+class LogFile:
+    """Lines with their time, appended; past LOG_LIMIT bytes the file moves to .1.
+    (os.path, not pathlib: every host runs this, and pathlib costs each a MiB.)"""
+
+    def __init__(self, path=LOG, limit: int = LOG_LIMIT):
+        self.path, self.limit = os.fspath(path), limit
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
 
     def write(self, line: str) -> None:
         try:
-            if self.path.exists() and self.path.stat().st_size > self.limit:
-                self.path.replace(self.path.with_name(self.path.name + ".1"))
-            with self.path.open("a", encoding="utf-8") as out:
+            if os.path.exists(self.path) and os.path.getsize(self.path) > self.limit:
+                os.replace(self.path, self.path + ".1")
+            with open(self.path, "a", encoding="utf-8") as out:
                 out.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}\n")
         except OSError as error:
             note(f"cannot write {self.path}: {error.strerror}")
@@ -80,12 +95,12 @@ class LogFile:
 
 class Listener:
     def __init__(self, host: str = "0.0.0.0", port: int = message.PORT, names: Names | None = None,
-                 out=None, log: LogFile | None = None, pause: Path = PAUSE):
+                 out=None, log: LogFile | None = None, pause=None):
         self.address = (host, port)
         self.names = names or Names()
         self.out = out
         self.log = log or LogFile()
-        self.pause = pause
+        self.pause = pause or PAUSE
         self.flood = message.Flood()
         self.sock: socket.socket | None = None
         self.stopped = threading.Event()
@@ -157,7 +172,7 @@ class Listener:
         note(f"paused until {time.strftime('%H:%M:%S', time.localtime(until))} (chat pause): UDP 9090 is free")
         while not self.stopped.is_set() and paused_until(self.pause) > time.time():
             time.sleep(0.2)
-        self.pause.unlink(missing_ok=True)
+        unpause(self.pause)
 
     def bind_again(self) -> None:
         try:

@@ -18,8 +18,7 @@ the others are counted and summed up in one line.
 """
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
+from collections import namedtuple
 
 PORT = 9090
 SEND_LIMIT = 1024
@@ -30,11 +29,11 @@ class MessageError(ValueError):
     """A message that cannot be sent; the text says why."""
 
 
-@dataclass(frozen=True)
-class Shown:
-    """A received datagram as display text, with a note when it had to be altered."""
-    text: str
-    note: str = ""
+class Shown(namedtuple("Shown", "text note", defaults=("",))):
+    """A received datagram as display text, with a note when it had to be altered.
+    (A namedtuple, not a dataclass: every host imports this, and `dataclasses` would
+    cost each of them more memory than the whole module.)"""
+    __slots__ = ()
 
     def line(self) -> str:
         return f"{self.text} [{self.note}]" if self.note else self.text
@@ -90,8 +89,9 @@ def format_line(name: str | None, address: str, port: int, shown: Shown) -> str:
     return f"{who}: {shown.line()}"
 
 
-def broadcast_address(address: ipaddress.IPv4Interface) -> ipaddress.IPv4Address:
-    """The subnet's broadcast address: the host's address OR the inverted mask."""
+def broadcast_address(address):
+    """The subnet's broadcast address (an ipaddress.IPv4Address) of a host's
+    ipaddress.IPv4Interface: the host's address OR the inverted mask."""
     return address.network.broadcast_address
 
 

@@ -13,14 +13,13 @@ rewrite /etc/resolv.conf in place. Started with:
 
 The host is ready (lanlab.node.mark_ready) only once the script has written the lease
 and the router answers through it; udhcpc keeps running, renewing at T1 and rebinding at
-T2, and is started again if it ever exits.
+T2, and lanlab.hostd (what the boot becomes) starts it again if it ever exits.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
 import subprocess
-import time
 from pathlib import Path
 
 from lanlab import node
@@ -66,12 +65,3 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0):
         raise node.NodeError(f"leased {address} but the router {router} does not answer")
     node.log(f"{interface.name} {address} by DHCP, default via {router}")
     return process, interface
-
-
-def keep_renewing(process: subprocess.Popen, interface: node.Interface, hostname: str) -> None:
-    """Wait on udhcpc forever; start it again (after a second) if it exits."""
-    while True:
-        code = process.wait()
-        node.log(f"udhcpc exited ({code}); starting it again")
-        time.sleep(1)
-        process = subprocess.Popen(udhcpc_argv(interface.name, hostname))

@@ -8,7 +8,7 @@ from contextlib import redirect_stderr
 
 import pytest
 
-from lanlab import node
+from lanlab import node, ready
 from lanlab.control import __main__ as cli
 from lanlab.control import images, watch
 from lanlab.control.errors import LabError
@@ -73,7 +73,7 @@ def test_progress_counts_networks_made_and_joined():
 
 
 def test_the_ready_line_is_what_mark_ready_writes(tmp_path, monkeypatch):
-    monkeypatch.setattr(node, "READY", tmp_path / "ready")
+    monkeypatch.setattr(ready, "READY", str(tmp_path / "ready"))
     monkeypatch.setenv("LANLAB_NODE", "h1-1")
     err = io.StringIO()
     with redirect_stderr(err):
@@ -146,7 +146,7 @@ def test_ready_from_the_shared_directory_without_reading_logs(tmp_path):
 
 
 def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, monkeypatch):
-    monkeypatch.setattr(node, "READY", tmp_path / "own" / "ready")
+    monkeypatch.setattr(ready, "READY", str(tmp_path / "own" / "ready"))
     monkeypatch.setenv("LANLAB_READY_DIR", str(tmp_path))
     monkeypatch.setenv("LANLAB_NODE", "h2-3")
     with redirect_stderr(io.StringIO()):

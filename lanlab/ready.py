@@ -1,0 +1,64 @@
+"""A container's "ready" marker and its log lines, with nothing but `os` imported.
+
+Every lab container writes /run/lanlab/ready when its start has finished (Docker's
+healthcheck, nodes/bin/lanlab-health, tests it) and logs `lanlab[NAME]: ready in X s`
+(the lab control reads that line: lanlab/control/watch.py). In a generated lab it also
+leaves a file named after itself in LANLAB_READY_DIR, a directory shared with the lab
+control, which then sees 200 hosts get ready by listing one directory, with no Docker
+call per host.
+
+Kept apart from lanlab.node (which needs ipaddress, json and subprocess for the start-up)
+because an idle host imports only this (lanlab/hostd.py): every host's memory counts.
+"""
+import os
+import sys
+import time
+
+READY = os.path.join(os.environ.get("LANLAB_RUN", "/run/lanlab"), "ready")
+
+
+def node_name() -> str:
+    return os.environ.get("LANLAB_NODE") or os.uname().nodename
+
+
+def log(message: str) -> None:
+    print(f"lanlab[{node_name()}]: {message}", file=sys.stderr, flush=True)
+
+
+def shared_marker():
+    """The path of this container's file in LANLAB_READY_DIR, or None outside a
+    generated lab."""
+    directory = os.environ.get("LANLAB_READY_DIR")
+    name = os.environ.get("LANLAB_NODE")
+    return os.path.join(directory, name) if directory and name else None
+
+
+def write(path: str, text: str) -> None:
+    with open(path, "w") as out:
+        out.write(text)
+
+
+def remove(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def mark_ready(started: float) -> None:
+    """`started` is a time.monotonic() reading: the clock is the system's, so it holds
+    across os.execv (lanlab/hostd.py gets it from the boot)."""
+    took = f"{time.monotonic() - started:.2f}"
+    os.makedirs(os.path.dirname(READY), exist_ok=True)
+    write(READY, took + "\n")
+    marker = shared_marker()
+    if marker is not None:
+        write(marker, took + "\n")
+    log(f"ready in {took} s")
+
+
+def clear_ready() -> None:
+    remove(READY)
+    marker = shared_marker()
+    if marker is not None:
+        remove(marker)
