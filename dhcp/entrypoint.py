@@ -1,6 +1,8 @@
 """The dhcp container's start: its static address on svc and the route through the router,
 then lanlab's DHCP server (lanlab.dhcp.serve) with the configuration in dhcp.toml
-(or $LANLAB_DHCP_CONFIG). Ready once the server listens."""
+(or $LANLAB_DHCP_CONFIG). Ready once the server listens. It does not wait for the router
+first: the server listening early is what lets the hosts' first DISCOVER be answered;
+the healthcheck (lanlab-health) checks the gateway all the same."""
 import os
 import sys
 import time
@@ -13,7 +15,7 @@ def main() -> int:
     started = time.monotonic()
     node.clear_ready()
     try:
-        node.boot_on_subnet(os.environ["LANLAB_SUBNET"], started)
+        node.route_via_router(os.environ["LANLAB_SUBNET"])
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1

@@ -1,4 +1,6 @@
 """The dns container's start: route through the router, then serve DNS on port 53.
+It does not wait for the router first (the healthcheck, lanlab-health, checks the
+gateway): names are served as soon as anything can reach the server.
 
 The configuration is env LANLAB_DNS_CONFIG, or lab.toml next to this file. The TSIG key
 is made in /var/lib/lanlab/keys at the first start (lanlab/nameserver/keys.py); the
@@ -19,7 +21,7 @@ def main() -> int:
     started = time.monotonic()
     node.clear_ready()
     try:
-        node.boot_on_subnet(os.environ["LANLAB_SUBNET"], started)
+        node.route_via_router(os.environ["LANLAB_SUBNET"])
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1

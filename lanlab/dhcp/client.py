@@ -11,6 +11,10 @@ rewrite /etc/resolv.conf in place. Started with:
     -T 1 -t 100000 -A 1       a DISCOVER at once, then one a second while no server
                               answers (the server may still be starting): no backoff
 
+Before udhcpc starts, the host waits (at most PATH_WAIT) until the relay and the server
+listen (lanlab/dhcp/probe.py): a DISCOVER sent into a lab still starting would be lost,
+and udhcpc's next one comes a second later.
+
 The host is ready (lanlab.node.mark_ready) only once the script has written the lease
 and the router answers through it; udhcpc keeps running, renewing at T1 and rebinding at
 T2, and lanlab.hostd (what the boot becomes) starts it again if it ever exits.
@@ -20,13 +24,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from lanlab import node
-from lanlab.dhcp import client_id_for
+from lanlab.dhcp import client_id_for, probe
 
 LEASE = Path(os.environ.get("LANLAB_RUN", "/run/lanlab")) / "lease"
 SCRIPT = "/opt/lanlab/nodes/udhcpc.script"
+PATH_WAIT = 10.0  # seconds a host waits for the relay and the server before it asks anyway
 
 
 def udhcpc_argv(interface: str, hostname: str, script: str = SCRIPT) -> list[str]:
@@ -49,10 +55,24 @@ def read_lease() -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address] | None
         return None
 
 
+def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> None:
+    """Before the first DISCOVER: probe until relay and server both listen (see
+    lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, go on anyway."""
+    began = time.monotonic()
+    broadcast = str(ipaddress.ip_network(subnet, strict=False).broadcast_address)
+    answered = probe.wait_for_answer(broadcast, timeout)
+    took = time.monotonic() - began
+    if answered is None:
+        node.log(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway")
+    elif took > 0.05:
+        node.log(f"the DHCP path is open ({answered} answered after {took:.2f} s)")
+
+
 def boot(subnet: str, hostname: str, timeout: float = 120.0):
-    """Run the client on the interface Docker put on `subnet`; return (process, lease)
+    """Run the client on the interface Docker put on `subnet`; return (process, interface)
     once the lease is held and the router answers, or raise NodeError."""
     interface = node.find_by_subnet(node.interfaces(), subnet)
+    wait_for_dhcp_path(subnet)
     process = start(interface.name, hostname)
     node.log(f"{interface.name}: asking for an address by DHCP as {hostname}")
     if not node.wait_for(lambda: read_lease() is not None or process.poll() is not None, timeout, 0.02):

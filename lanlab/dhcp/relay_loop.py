@@ -10,6 +10,10 @@ so the interface a broadcast came in on is the socket it came to:
     client link   requests -> relayed to the server; anything else dropped, one log line
     server side   replies -> sent out of the client link their giaddr names;
                   requests heard here are ignored: the server hears them itself
+
+Path probes (zero-length datagrams, lanlab/dhcp/probe.py): from its start the relay
+broadcasts them on the server's subnet until the server answers one; from then on it
+answers those heard on client links, so a host knows relay and server both listen.
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ import ipaddress
 import selectors
 import sys
 import threading
+import time
 
 from lanlab import node
-from lanlab.dhcp import codec
+from lanlab.dhcp import codec, probe
 from lanlab.dhcp.relay import Link, Relay, Send
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
 
@@ -27,23 +32,25 @@ PORT = 67
 
 
 def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address):
-    """(client links, the server side's interface name) from the router's interfaces."""
-    links, server_side = [], None
+    """(client links, the server side's interface name, that subnet's broadcast address)
+    from the router's interfaces."""
+    links, server_side, broadcast = [], None, None
     for interface in interfaces:
         for address in interface.addresses:
             if server in address.network:
-                server_side = interface.name
+                server_side, broadcast = interface.name, address.network.broadcast_address
             else:
                 links.append(Link(interface.name, address))
     if server_side is None:
         raise node.NodeError(f"no interface of this router is on the DHCP server {server}'s subnet")
-    return tuple(links), server_side
+    return tuple(links), server_side, broadcast
 
 
 class RelayProgram:
     def __init__(self, server: str, log: Log | None = None):
         self.log = log or Log("lanlab[relay]")
-        links, server_side = plan_links(node.interfaces(), ipaddress.IPv4Address(server))
+        links, server_side, self.broadcast = plan_links(node.interfaces(), ipaddress.IPv4Address(server))
+        self.server_answered = threading.Event()
         self.relay = Relay(ipaddress.IPv4Address(server), links)
         self.to_server = udp_socket(PORT, device=server_side)
         self.sockets = {link: udp_socket(PORT, device=link.name) for link in links}
@@ -65,6 +72,9 @@ class RelayProgram:
             self.log("")
 
     def one(self, data: bytes, source: tuple, link: Link | None) -> None:
+        if probe.is_probe(data):
+            self.answer_probe(source, link)
+            return
         if link is None:
             if data[:1] != bytes((codec.OP_REPLY,)):
                 return  # a request on the server's own subnet: the server hears it itself
@@ -75,6 +85,23 @@ class RelayProgram:
             self.log(f"{result} [from {source[0]}]")
             return
         self.log(self.send(result))
+
+    def answer_probe(self, source: tuple, link: Link | None) -> None:
+        if link is None:
+            if not self.server_answered.is_set():
+                self.log(f"the DHCP server {self.relay.server} is listening: answering hosts' probes")
+            self.server_answered.set()
+        elif self.server_answered.is_set():
+            self.log(send(self.sockets[link], b"", source[0], source[1]))
+
+    def probe_server(self, quick: float = 30.0) -> None:
+        """Broadcast probes on the server's subnet until it answers: every 20 ms for
+        `quick` seconds, then once a second."""
+        started = time.monotonic()
+        while not self.server_answered.is_set():
+            probe.send_probe(self.to_server, str(self.broadcast))
+            pause = 0.02 if time.monotonic() - started < quick else 1.0
+            self.server_answered.wait(pause)
 
     def send(self, item: Send) -> str:
         sock = self.to_server if item.link is None else self.sockets[item.link]
@@ -87,6 +114,7 @@ def start(server: str) -> threading.Thread:
     program = RelayProgram(server)
     thread = threading.Thread(target=program.run, name="dhcp-relay", daemon=True)
     thread.start()
+    threading.Thread(target=program.probe_server, name="dhcp-probe", daemon=True).start()
     return thread
 
 
@@ -96,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python3 -m lanlab.dhcp.relay_loop SERVER_ADDRESS", file=sys.stderr)
         return 2
     try:
-        RelayProgram(argv[0]).run()
+        program = RelayProgram(argv[0])
+        threading.Thread(target=program.probe_server, name="dhcp-probe", daemon=True).start()
+        program.run()
     except (node.NodeError, OSError) as error:
         print(f"lanlab[relay]: error: {error}", file=sys.stderr)
         return 1

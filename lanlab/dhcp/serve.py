@@ -14,7 +14,8 @@ Two threads, so that waiting for the disk never stops the server from listening:
                    next group gathers
 
 So no ACK leaves before its lease is on disk, and under load one fsync covers many
-ACKs. Bad packets cost one log line each (at most 100 lines a second); an error in one
+ACKs. A zero-length datagram is lanlab's path probe (lanlab/dhcp/probe.py), not DHCP: it
+is answered with a zero-length datagram. Bad packets cost one log line each (at most 100 lines a second); an error in one
 packet never stops the loop.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 from typing import Callable
 
 from lanlab.dhcp import config as configuration
+from lanlab.dhcp import probe
 from lanlab.dhcp.dnsq import DnsQueue
 from lanlab.dhcp.leases import LeaseError, LeaseStore
 from lanlab.dhcp.server import Outcome, Server
@@ -111,6 +113,9 @@ def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
         now = time.time()
         durable = []
         for data, source in batch:
+            if probe.is_probe(data):  # lanlab's path probe (lanlab/dhcp/probe.py): answer it
+                log(send(sock, b"", source[0], source[1]))
+                continue
             outcome = handle(server, data, source, now, log)
             if outcome.changes:
                 durable.append(outcome)

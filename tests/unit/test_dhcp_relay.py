@@ -96,7 +96,8 @@ def test_links_are_found_by_subnet_not_by_name():
         Interface("eth0", "", (ipaddress.IPv4Interface("192.168.7.1/24"),)),
         Interface("eth1", "", (ipaddress.IPv4Interface("192.168.13.1/24"),)),
     ]
-    links, server_side = relay_loop.plan_links(interfaces, IP("10.0.0.2"))
+    links, server_side, broadcast = relay_loop.plan_links(interfaces, IP("10.0.0.2"))
     assert server_side == "eth2", "the server side is the interface on the server's subnet"
+    assert broadcast == IP("10.0.0.255"), "the relay's path probes go to the server's subnet broadcast"
     assert {str(link.address) for link in links} == {"192.168.7.1/24", "192.168.13.1/24"}, \
         "every other subnet is a client link"
