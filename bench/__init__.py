@@ -96,3 +96,12 @@ class Context:
     @property
     def env(self) -> dict[str, str]:
         return dict(os.environ)
+
+
+def ensure_bench_image(say=print) -> str:
+    """The lanlab-bench image (the base plus Debian's Kea, perfdhcp, dnsmasq, dnsperf:
+    base/bench-packages.txt), built once from the machine's own Debian sources, with no
+    registry; rebuilt only when a package list changes. Returns its tag."""
+    from lanlab.control import base
+    say("making sure the lanlab-bench image is built (the first time: about a minute)")
+    return base.ensure_base(flavour="bench")

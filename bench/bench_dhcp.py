@@ -51,6 +51,8 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from bench import ensure_bench_image
+
 BUDGET = 2400  # seconds, for the `make bench` runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,6 +366,7 @@ def run(ctx) -> list:
     """The `make bench` runner's entry point (see bench/__init__.py)."""
     from bench import Result
 
+    ensure_bench_image(ctx.say)
     figures = measure(duration=6, start=1000, say=ctx.say)
     servers, results = figures["servers"], []
     for ours in OURS:
@@ -405,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, default=2, help="passes over the servers, order mirrored")
     args = parser.parse_args(argv)
     try:
+        ensure_bench_image(say)
         figures = measure(args.duration, args.clients, args.start, args.max, args.passes)
     except (docker.errors.DockerException, RuntimeError) as error:
         print(f"bench-dhcp: error: {error}", file=sys.stderr)

@@ -1,10 +1,11 @@
 """DNS benchmark: lanlab's server against dnsmasq, measured by dnsperf (issue 4).
 
-    from bench.bench_dns import run, markdown
-    results = run(duration=5, rate=2000, runs=3)      # a dict, see below
+    from bench.bench_dns import measure_all, markdown
+    results = measure_all(duration=5, rate=2000, runs=5)   # a dict, see below
     print(markdown(results))
+    run(ctx) -> list[bench.Result]                          # for the `make bench` runner
 
-    python -m bench.bench_dns [--duration 5] [--rate 2000] [--runs 3] [--hosts 100]
+    python -m bench.bench_dns [--duration 5] [--rate 2000] [--runs 5] [--hosts 100]
 
 Setup, the same for both servers: one internal Docker network (nothing routes out of
 it), three containers from the lanlab-bench image (Debian's dnsperf and dnsmasq on the
@@ -15,10 +16,11 @@ interface only, and dnsperf. The query file asks for every name's A and every
 address's PTR. Per server and run: the maximum rate (dnsperf with 4 clients, 100 queries
 outstanding, no rate limit, for `duration` seconds) with the server container's CPU time
 per answered query (from Docker's stats: fair even on a busy machine), then the average
-latency at a fixed `rate` queries/s. The median over `runs` is reported; the containers
+latency at a fixed `rate` queries/s. The servers take turns going first; the median over
+`runs` is reported; the containers
 and the network are removed at the end, whatever happens.
 
-`run` returns {"servers": {"lanlab": {...}, "dnsmasq": {...}}, "ratio": {...}, ...},
+`measure_all` returns {"servers": {"lanlab": {...}, "dnsmasq": {...}}, "ratio": {...}, ...},
 each server with max_qps, latency_ms (at `rate`), cpu_us (per query), lost and rcodes.
 """
 from __future__ import annotations
@@ -34,6 +36,8 @@ from pathlib import Path
 
 import docker
 import docker.errors
+
+from bench import ensure_bench_image
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = os.environ.get("LANLAB_BENCH_IMAGE", "lanlab-bench:latest")
@@ -192,7 +196,7 @@ def median_of(samples: list[dict]) -> dict:
             "samples": samples}
 
 
-def run(duration: int = 5, rate: int = 2000, runs: int = 3, hosts: int = 100) -> dict:
+def measure_all(duration: int = 5, rate: int = 2000, runs: int = 5, hosts: int = 100) -> dict:
     """Measure both servers `runs` times, alternating; return the medians and ratios."""
     samples: dict[str, list[dict]] = {"lanlab": [], "dnsmasq": []}
     with tempfile.TemporaryDirectory(prefix="lanlab-bench-dns-") as workdir, Bench(hosts, Path(workdir)) as bench:
@@ -200,7 +204,8 @@ def run(duration: int = 5, rate: int = 2000, runs: int = 3, hosts: int = 100) ->
             bench.wait_answering(name)
         for number in range(1, runs + 1):
             say(f"run {number}/{runs}: {duration} s at full speed, then {duration} s at {rate} q/s, each server")
-            for name in samples:
+            order = list(samples) if number % 2 else list(reversed(samples))  # neither always goes first
+            for name in order:
                 samples[name].append(measure(bench, name, duration, rate))
     servers = {name: median_of(values) for name, values in samples.items()}
     ours, theirs = servers["lanlab"], servers["dnsmasq"]
@@ -227,15 +232,54 @@ def markdown(results: dict) -> str:
     return "\n".join(rows) + "\n" + note
 
 
+def run(ctx) -> list:
+    """The `make bench` runner's entry point (see bench/__init__.py). Issue 4's targets:
+    at least dnsmasq's rate, and an average latency at 2,000 queries/s no worse."""
+    from bench import Result
+
+    ensure_bench_image(ctx.say)
+    results = measure_all()
+    ours, theirs = results["servers"]["lanlab"], results["servers"]["dnsmasq"]
+    peer = "dnsmasq (--host-record, no cache, no upstream)"
+    commands = ("dnsperf -s SERVER -d queries.txt -t 2 -l 5 -c 4 -q 100     (the highest rate)",
+                f"dnsperf -s SERVER -d queries.txt -t 2 -l 5 -c 4 -Q {results['rate']}   (the latency)",
+                "python -m bench.bench_dns")
+    ctx.note(markdown(results))
+    return [
+        Result(name=f"DNS queries/s answered, dnsperf, {results['names']} names (A and PTR), "
+                    f"median of {results['runs']}", ours=round(ours["max_qps"]), peer_name=peer,
+               peer=round(theirs["max_qps"]), unit="queries/s", higher_is_better=True,
+               target=">= 1x dnsmasq", met=ours["max_qps"] >= theirs["max_qps"],
+               notes=f"lost {ours['lost']} (dnsmasq {theirs['lost']})", commands=commands),
+        Result(name=f"DNS average latency at {results['rate']} queries/s, median of {results['runs']}",
+               ours=round(ours["latency_ms"], 3), peer_name=peer, peer=round(theirs["latency_ms"], 3),
+               unit="ms", higher_is_better=False, target="<= 1x dnsmasq",
+               met=ours["latency_ms"] <= theirs["latency_ms"], commands=commands),
+        Result(name="DNS server CPU time per query at the highest rate", ours=round(ours["cpu_us"], 1),
+               peer_name=peer, peer=round(theirs["cpu_us"], 1), unit="us", higher_is_better=False,
+               notes="the container's CPU time (Docker's stats) over queries answered", commands=commands),
+    ]
+
+
+def cleanup(ctx) -> None:
+    """After a stop by the runner: remove what a run left (containers, then networks)."""
+    client = docker.from_env(timeout=120)
+    for container in client.containers.list(all=True, filters={"label": "lanlab.bench=dns"}):
+        container.remove(force=True)
+    for network in client.networks.list(filters={"label": "lanlab.bench=dns"}):
+        network.remove()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="lanlab DNS server against dnsmasq, measured by dnsperf")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     parser.add_argument("--rate", type=int, default=2000, help="fixed rate for the latency figure (default 2000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per server; the median is reported (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per server; the median is reported (default 5)")
     parser.add_argument("--hosts", type=int, default=100, help="names served besides dns and dhcp (default 100)")
     args = parser.parse_args(argv)
     try:
-        results = run(args.duration, args.rate, args.runs, args.hosts)
+        ensure_bench_image(say)
+        results = measure_all(args.duration, args.rate, args.runs, args.hosts)
     except docker.errors.DockerException as error:
         print(f"bench-dns: error: {error}", file=sys.stderr)
         return 1

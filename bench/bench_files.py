@@ -3,7 +3,8 @@
     python -m bench.bench_files            (prints a markdown table)
 
     from bench import bench_files
-    result = bench_files.run()             # same, returns a dict; see run()'s docstring
+    result = bench_files.measure_lab()     # same, returns a dict; see its docstring
+    bench_files.run(ctx)                   # for the `make bench` runner: bench.Result rows
 
 What it measures, in one run, on the same path (alice on lan-a, files on lan-b, the router
 between them):
@@ -35,7 +36,7 @@ from lanlab.control.lab import Lab, exec_in
 
 BIG = "bench-1g.bin"
 IPERF_PORT = 5201
-SERVER_PROCESS = "/opt/lanlab/nodes/entrypoint.py"
+SERVER_PROCESS = "/usr/bin/python3 -S -m lanlab.hostd"  # the host's one process (lanlab/hostd.py)
 RATE = re.compile(r"(\d+) bytes in ([\d.]+) s")
 
 
@@ -88,8 +89,8 @@ def fetch_rate(lab: InLab, server: str, name: str = BIG) -> float:
 
 
 def server_pid(lab: InLab) -> str:
-    """The Python process that serves (docker-init, pid 1, has the same words in its args)."""
-    pid = lab.ok("files", f"pgrep -f '^python3 {SERVER_PROCESS}'").strip()
+    """The Python process that serves (anchored: the `sh -c` that runs pgrep has the same words)."""
+    pid = lab.ok("files", f"pgrep -f '^{SERVER_PROCESS}'").strip()
     if not pid.isdigit():
         raise BenchError("cannot find the file server's process in files")
     return pid
@@ -145,8 +146,8 @@ def run_parallel(jobs, lab: InLab) -> list[str]:
 
 # --- the run ------------------------------------------------------------------------
 
-def run(lab: Lab | None = None, repeats: int = 3, iperf_seconds: int = 5, clients: int = 20,
-        limit: int = 180, big_mib: int = 1024) -> dict:
+def measure_lab(lab: Lab | None = None, repeats: int = 3, iperf_seconds: int = 5, clients: int = 20,
+                limit: int = 180, big_mib: int = 1024) -> dict:
     """Measure, print progress on stderr, and return:
 
         {"title": str,
@@ -204,9 +205,11 @@ def report(server, iperf, fetch, memory, repeats, iperf_seconds, clients, big_mi
         f"files: iperf3 -s -1 -D -p {IPERF_PORT};  alice: iperf3 -c {server} -p {IPERF_PORT} -t {iperf_seconds} -R -J",
         f"alice: fetch {server}:{BIG} -o /dev/null   (rate from its summary line)",
         f"alice, bob, carol: {clients} x `fetch -q {server}:{BIG} -o /dev/null` at once; "
-        f"files: VmRSS of `pgrep -f '^python3 {SERVER_PROCESS}'` every 0.25 s",
+        f"files: VmRSS of `pgrep -f '^{SERVER_PROCESS}'` every 0.25 s",
     ]
-    figures = {"iperf3_bytes_per_s": iperf, "fetch_bytes_per_s": fetch, "memory": memory}
+    figures = {"iperf3_bytes_per_s": iperf, "fetch_bytes_per_s": fetch, "memory": memory,
+               "fetch_mb_s": fetch_mb, "iperf3_mb_s": iperf_mb, "peak_mib": peak_mib,
+               "repeats": repeats, "clients": clients, "big_mib": big_mib}
     title = "File service: fetch vs iperf3, server memory"
     return {"title": title, "rows": rows, "figures": figures, "commands": commands,
             "markdown": markdown(title, rows, figures, commands)}
@@ -226,6 +229,31 @@ def markdown(title: str, rows: list[dict], figures: dict, commands: list[str]) -
     return "\n".join(lines) + "\n"
 
 
+def run(ctx) -> list:
+    """The `make bench` runner's entry point (see bench/__init__.py). Issue 5's targets:
+    fetch at least 0.9x iperf3 on the same path; the server under 50 MiB with 20 clients."""
+    from bench import Result
+
+    result = measure_lab()
+    figures, commands = result["figures"], tuple(result["commands"])
+    memory = figures["memory"]
+    ctx.note(result["markdown"])
+    return [
+        Result(name=f"download alice -> files through the router, {figures['big_mib']} MiB, "
+                    f"median of {figures['repeats']} (fetch checks sha256)",
+               ours=round(figures["fetch_mb_s"]), peer_name="iperf3 -R on the same path",
+               peer=round(figures["iperf3_mb_s"]), unit="MB/s", higher_is_better=True,
+               target=">= 0.9x iperf3", met=figures["fetch_mb_s"] >= 0.9 * figures["iperf3_mb_s"],
+               commands=commands),
+        Result(name=f"file server resident memory, {figures['big_mib']} MiB file, "
+                    f"{figures['clients']} clients at once (peak VmRSS)",
+               ours=round(figures["peak_mib"], 1), peer_name="-", peer=None, unit="MiB",
+               higher_is_better=False, target="< 50 MiB", met=figures["peak_mib"] < 50,
+               notes=f"{memory['finished']}/{memory['clients']} fetches finished; idle "
+                     f"{memory['before_kib'] / 1024:.1f} MiB", commands=commands),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     parser = argparse.ArgumentParser(prog="python -m bench.bench_files", description=__doc__.split("\n\n")[0])
@@ -236,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mib", type=int, default=1024, help="size of the benchmark file")
     args = parser.parse_args(argv)
     try:
-        result = run(repeats=args.repeats, iperf_seconds=args.seconds, clients=args.clients,
+        result = measure_lab(repeats=args.repeats, iperf_seconds=args.seconds, clients=args.clients,
                      limit=args.limit, big_mib=args.mib)
     except (BenchError, LabError) as error:
         print(f"bench_files: error: {error}", file=sys.stderr)

@@ -22,8 +22,27 @@ from lanlab.nameserver.config import parse_config
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def same_port(config):
+    """UDP and TCP on one free port number, as the server has them on 53: a random UDP
+    port's number may be taken for TCP, so try again with another."""
+    for _ in range(50):
+        udp, tcp = serve.bind(config)
+        tcp.close()
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+        except OSError:
+            tcp.close()
+            udp.close()
+            continue
+        tcp.listen(16)
+        tcp.setblocking(False)
+        return udp, tcp
+    raise RuntimeError("no port number free for both UDP and TCP on 127.0.0.1")
+
+
 class Running:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, udp_thread=False):
         text = (ROOT / "dns/lab.toml").read_text()
         text = text.replace("/var/lib/lanlab/dns", str(tmp_path / "records"))
         text = text.replace("/var/lib/lanlab/keys/tsig.key", str(tmp_path / "tsig.key"))
@@ -31,14 +50,10 @@ class Running:
         self.config = parse_config(text, env={})
         self.lines = []
         self.handler, save = serve.prepare(self.config, self.lines.append)
-        udp, tcp = serve.bind(self.config)
-        tcp.close()
+        udp, tcp = same_port(self.config)
         self.port = udp.getsockname()[1]
-        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        tcp.bind(("127.0.0.1", self.port))  # TCP on the same port number as UDP
-        tcp.listen(16)
-        tcp.setblocking(False)
         self.server = serve.Server(self.handler, udp, tcp, save, self.lines.append)
+        self.udp_thread = self.server.udp_thread() if udp_thread else None
         self.stop = False
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
@@ -50,13 +65,19 @@ class Running:
     def close(self):
         self.stop = True
         self.thread.join(2)
+        if self.udp_thread is not None:
+            self.server.stop_udp()
+            self.udp_thread.join(2)
+            assert not self.udp_thread.is_alive(), "the UDP thread must end when asked"
         self.server.udp.close()
         self.server.tcp.close()
 
 
-@pytest.fixture
-def running(tmp_path):
-    server = Running(tmp_path)
+@pytest.fixture(params=["selector", "udp thread"])
+def running(tmp_path, request):
+    """Every test twice: UDP in the selector loop (step), and in its own thread as the
+    container runs it (run_forever), where the handler is shared under a lock."""
+    server = Running(tmp_path, udp_thread=request.param == "udp thread")
     yield server
     server.close()
 
