@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping
 
+from lanlab import variables
 from lanlab.dhcp import client_id_for  # noqa: F401  (part of this module's interface)
 
 DEFAULT_PATH = "/opt/lanlab/dhcp/dhcp.toml"
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(ValueError):
@@ -86,15 +85,8 @@ class Config:
 # --- reading ---------------------------------------------------------------------------
 
 def substitute(text: str, env: Mapping[str, str]) -> str:
-    """${NAME} and ${NAME:-default}, as compose.yaml spells them."""
-    def value(match: re.Match) -> str:
-        name, default = match.group(1), match.group(2)
-        if env.get(name):
-            return env[name]
-        if default is None:
-            raise ConfigError(f"${{{name}}} is not set and has no default (write ${{{name}:-value}})")
-        return default
-    return VARIABLE.sub(value, text)
+    """${NAME} and ${NAME:-default}, as compose.yaml spells them (lanlab/variables.py)."""
+    return variables.substitute(text, env, ConfigError)
 
 
 def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:

@@ -26,10 +26,11 @@ import tomllib
 from dataclasses import dataclass
 from typing import Mapping
 
+from lanlab import variables
+
 DEFAULT_RECORDS = "/var/lib/lanlab/dns"
 DEFAULT_KEY = "/var/lib/lanlab/keys/tsig.key"
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(ValueError):
@@ -76,15 +77,8 @@ class Config:
 
 
 def substitute(text: str, env: Mapping[str, str]) -> str:
-    """Replace ${VAR} and ${VAR:-default} as Compose does; an unset ${VAR} is an error."""
-    def value(match: re.Match) -> str:
-        name, default = match.group(1), match.group(2)
-        if env.get(name):
-            return env[name]
-        if default is None:
-            raise ConfigError(f"${{{name}}} is not set and has no default")
-        return default
-    return VARIABLE.sub(value, text)
+    """${NAME} and ${NAME:-default}, as compose.yaml spells them (lanlab/variables.py)."""
+    return variables.substitute(text, env, ConfigError)
 
 
 def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = "config") -> Config:

@@ -6,7 +6,7 @@ from pathlib import Path
 from scapy.layers.dhcp import BOOTP, DHCP
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dhcp_helpers import IP, RELAY_A, RELAY_B, SERVER, dora, only_reply, request, small_config  # noqa: E402
+from dhcp_helpers import IP, RELAY_B, SERVER, dora, only_reply, request, small_config  # noqa: E402
 
 from lanlab.dhcp import codec  # noqa: E402
 from lanlab.dhcp.config import client_id_for  # noqa: E402

@@ -9,7 +9,7 @@ import dns.tsig
 import dns.update
 import pytest
 
-from lanlab.nameserver import disk, keys, serve
+from lanlab.nameserver import keys, serve
 from lanlab.nameserver.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
