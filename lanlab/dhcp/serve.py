@@ -5,16 +5,19 @@
 Two threads, so that waiting for the disk never stops the server from listening:
 
     the loop       takes every waiting request (up to a batch), lets the server decide,
-                   sends at once the replies that change no lease (OFFER, NAK, INFORM),
-                   and hands the others to the committer; once a second it returns
-                   expired leases to the pools
+                   and hands the outcomes to the committer (when only one or two
+                   requests were waiting, it sends the replies that need no write itself:
+                   waking a thread per OFFER would double the CPU time of a lone
+                   exchange); once a second it returns expired leases to the pools
     the committer  group commit: takes everything handed over since its last turn,
                    writes all the lease changes with one write and one fsync, and only
-                   then sends their replies (the ACKs); while it waits for the disk the
-                   next group gathers
+                   then sends the replies (OFFERs and NAKs need no write, but go the same
+                   way); while it waits for the disk the next group gathers
 
 So no ACK leaves before its lease is on disk, and under load one fsync covers many
-ACKs. A zero-length datagram is lanlab's path probe (lanlab/dhcp/probe.py), not DHCP: it
+ACKs. Receiving and sending happen in different threads, which the GIL lets run at
+once (both spend their time in system calls): on two cores that doubles the highest
+rate against one thread doing both (docs/dhcp.md). A zero-length datagram is lanlab's path probe (lanlab/dhcp/probe.py), not DHCP: it
 is answered with a zero-length datagram. Bad packets cost one log line each (at most 100 lines a second); an error in one
 packet never stops the loop.
 """
@@ -34,6 +37,7 @@ from lanlab.dhcp.server import Outcome, Server
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket, wait_at_most
 
 TICK = 1.0
+QUIET = 2  # a batch this small is sent by the loop itself: no thread to wake per OFFER
 
 
 def handle(server: Server, data: bytes, source: tuple, now: float, log: Log) -> Outcome:
@@ -91,11 +95,14 @@ class Committer:
                 self.log(f"internal error committing {len(group)} lease changes: {error!r}")
 
     def commit(self, group: list[Outcome]) -> None:
-        try:
-            self.store.commit([change for outcome in group for change in outcome.changes])
-        except LeaseError as error:
-            self.log(f"{error}: {len(group)} ACKs are not sent")
-            return
+        changes = [change for outcome in group for change in outcome.changes]
+        if changes:
+            try:
+                self.store.commit(changes)
+            except LeaseError as error:
+                unsent = [outcome for outcome in group if outcome.changes]
+                self.log(f"{error}: {len(unsent)} ACKs are not sent")
+                group = [outcome for outcome in group if not outcome.changes]
         send_replies(self.sock, group, self.dns, self.log)
         if self.store.wants_compaction():
             try:
@@ -111,21 +118,21 @@ def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
     while not stop():
         batch = receive_batch(sock)
         now = time.time()
-        durable = []
+        outcomes = []
         for data, source in batch:
             if probe.is_probe(data):  # lanlab's path probe (lanlab/dhcp/probe.py): answer it
                 log(send(sock, b"", source[0], source[1]))
                 continue
-            outcome = handle(server, data, source, now, log)
-            if outcome.changes:
-                durable.append(outcome)
-            else:  # at once, one by one: a burst of replies would overflow a client's buffer
-                send_replies(sock, (outcome,), dns, log)
+            outcomes.append(handle(server, data, source, now, log))
         if now >= next_tick:
             next_tick = now + TICK
-            durable.append(server.expire(now))
-            log(durable[-1].log)
-        committer.submit([outcome for outcome in durable if outcome.changes or outcome.dns])
+            outcomes.append(server.expire(now))
+            log(outcomes[-1].log)
+        if len(batch) <= QUIET:  # a quiet moment: answer what needs no write at once
+            for outcome in [o for o in outcomes if not o.changes]:
+                send_replies(sock, (outcome,), dns, log)
+            outcomes = [o for o in outcomes if o.changes]
+        committer.submit([outcome for outcome in outcomes if outcome.replies or outcome.changes or outcome.dns])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

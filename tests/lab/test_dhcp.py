@@ -102,6 +102,34 @@ def test_a_host_renews_its_lease(node):
     assert lease_table(node)[address]["state"] == "bound" and address in before, "and keep it bound"
 
 
+PROBE = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); "
+         "s.sendto(b'', ('{address}', 67)); data, peer = s.recvfrom(512); print(len(data), peer[0])")
+
+
+def test_the_relay_and_the_server_answer_the_path_probe(node, plan):
+    """Hosts send their first DISCOVER once this probe is answered (lanlab/dhcp/probe.py):
+    a relay or server that stopped answering would cost every host's boot seconds."""
+    router = str(plan.subnet("lan-a").router)
+    answer = node("alice").ok(f"python3 -c \"{PROBE.format(address=router)}\"").split()
+    assert answer == ["0", router], f"the relay must answer a zero-length probe with one, got {answer}"
+    answer = node("dns").ok(f"python3 -c \"{PROBE.format(address=plan.dhcp)}\"").split()
+    assert answer == ["0", str(plan.dhcp)], f"the server must answer the relay's probe, got {answer}"
+
+
+def test_udhcpc_is_started_again_if_it_dies(node):
+    """A host keeps its lease only while its DHCP client runs (it renews at T1)."""
+    before = node("bob").ok("pidof busybox").split()
+    node("bob").ok("kill -9 $(pidof busybox)")
+    deadline = time.monotonic() + 10
+    after = []
+    while time.monotonic() < deadline:
+        after = node("bob").sh("pidof busybox").out.split()
+        if after and after != before:
+            break
+        time.sleep(0.2)
+    assert after and after != before, "bob's udhcpc was killed and not started again by lanlab.hostd"
+
+
 @pytest.mark.parametrize("name", ["bob", "alice"])
 def test_a_restarted_host_gets_its_address_back(lab, node, name):
     before = host_addresses(node, name)
