@@ -15,24 +15,64 @@ Before udhcpc starts, the host waits (at most PATH_WAIT) until the relay and the
 listen (lanlab/dhcp/probe.py): a DISCOVER sent into a lab still starting would be lost,
 and udhcpc's next one comes a second later.
 
-The host is ready (lanlab.node.mark_ready) only once the script has written the lease
-and the router answers through it; udhcpc keeps running, renewing at T1 and rebinding at
-T2, and lanlab.hostd (what the boot becomes) starts it again if it ever exits.
+The host is ready once the script has written the lease and the router answers through
+it; udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
+again if it ever exits.
+
+Every host of a lab runs this at once, so it is written to cost little: only os, socket,
+fcntl and struct (no ipaddress, json or subprocess; the interface is found by ioctl, not
+by running `ip`), inside the host's one lean process (lanlab/hostd.py).
 """
-from __future__ import annotations
-
-import ipaddress
+import fcntl
 import os
-import subprocess
+import socket
+import struct
 import time
-from pathlib import Path
 
-from lanlab import node
 from lanlab.dhcp import client_id_for, probe
+from lanlab.ready import log as say
 
-LEASE = Path(os.environ.get("LANLAB_RUN", "/run/lanlab")) / "lease"
+RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
+LEASE = os.path.join(RUN, "lease")
 SCRIPT = "/opt/lanlab/nodes/udhcpc.script"
 PATH_WAIT = 10.0  # seconds a host waits for the relay and the server before it asks anyway
+SIOCGIFADDR = 0x8915
+
+
+class BootError(RuntimeError):
+    """A step of the host's start that failed; the message says what to do."""
+
+
+# --- addresses as integers (no I/O) -------------------------------------------------------
+
+def to_int(address: str) -> int:
+    return int.from_bytes(socket.inet_aton(address), "big")
+
+
+def to_text(number: int) -> str:
+    return socket.inet_ntoa(number.to_bytes(4, "big"))
+
+
+def parse_subnet(text: str) -> tuple[int, int]:
+    """"192.168.7.0/24" -> (network as an integer, prefix length)."""
+    try:
+        address, prefix = text.split("/")
+        length = int(prefix)
+        if not 0 <= length <= 32:
+            raise ValueError
+        mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+        return to_int(address) & mask, length
+    except (ValueError, OSError):
+        raise BootError(f"LANLAB_SUBNET={text!r} is not an IPv4 subnet like 192.168.7.0/24") from None
+
+
+def inside(address: int, network: int, length: int) -> bool:
+    mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+    return address & mask == network
+
+
+def broadcast(network: int, length: int) -> str:
+    return to_text(network | (0xFFFFFFFF >> length))
 
 
 def udhcpc_argv(interface: str, hostname: str, script: str = SCRIPT) -> list[str]:
@@ -41,47 +81,113 @@ def udhcpc_argv(interface: str, hostname: str, script: str = SCRIPT) -> list[str
             "-x", f"hostname:{hostname}", "-x", f"0x3d:{client_id_for(hostname).hex()}"]
 
 
-def start(interface: str, hostname: str) -> subprocess.Popen:
-    LEASE.unlink(missing_ok=True)  # a file from the last run would say "bound" too early
-    return subprocess.Popen(udhcpc_argv(interface, hostname))
-
-
-def read_lease() -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address] | None:
-    """(address/prefix, router) once the script wrote them, else None."""
-    try:
-        address, router = LEASE.read_text().split()[:2]
-        return ipaddress.IPv4Interface(address), ipaddress.IPv4Address(router)
-    except (OSError, ValueError):
+def parse_lease(text: str) -> tuple[str, str] | None:
+    """("192.168.7.20/24", "192.168.7.1") from what nodes/udhcpc.script writes, or None."""
+    fields = text.split()
+    if len(fields) < 2 or "/" not in fields[0]:
         return None
+    return fields[0], fields[1]
+
+
+# --- the host's own interfaces and processes ------------------------------------------------
+
+def interface_addresses() -> dict[str, int]:
+    """Every interface's IPv4 address (as an integer) but loopback's, by ioctl."""
+    found = {}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for name in sorted(os.listdir("/sys/class/net")):
+            if name == "lo":
+                continue
+            try:
+                info = fcntl.ioctl(sock.fileno(), SIOCGIFADDR, struct.pack("256s", name.encode()[:15]))
+            except OSError:
+                continue  # no IPv4 address on it
+            found[name] = int.from_bytes(info[20:24], "big")
+    return found
+
+
+def interface_on(subnet: str) -> str:
+    """The interface Docker put on `subnet` (names and order are not stable: by address)."""
+    network, length = parse_subnet(subnet)
+    for name, address in interface_addresses().items():
+        if inside(address, network, length):
+            return name
+    raise BootError(f"no interface has an address in {subnet}; is the container on that network?")
+
+
+def read_lease() -> tuple[str, str] | None:
+    try:
+        with open(LEASE) as lease:
+            return parse_lease(lease.read())
+    except OSError:
+        return None
+
+
+QUIET = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+         (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+
+
+def run(argv: list[str]) -> int:
+    """Run a program with its output discarded, wait, return its exit status (no
+    subprocess module: see above)."""
+    pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=QUIET)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def can_ping(address: str) -> bool:
+    return run(["ping", "-q", "-c", "1", "-W", "1", address]) == 0
+
+
+def wait_until(check, timeout: float, pause: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(pause)
+    return False
 
 
 def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> None:
     """Before the first DISCOVER: probe until relay and server both listen (see
     lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, go on anyway."""
     began = time.monotonic()
-    broadcast = str(ipaddress.ip_network(subnet, strict=False).broadcast_address)
-    answered = probe.wait_for_answer(broadcast, timeout)
+    answered = probe.wait_for_answer(broadcast(*parse_subnet(subnet)), timeout)
     took = time.monotonic() - began
     if answered is None:
-        node.log(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway")
+        say(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway")
     elif took > 0.05:
-        node.log(f"the DHCP path is open ({answered} answered after {took:.2f} s)")
+        say(f"the DHCP path is open ({answered} answered after {took:.2f} s)")
 
 
-def boot(subnet: str, hostname: str, timeout: float = 120.0):
-    """Run the client on the interface Docker put on `subnet`; return (process, interface)
-    once the lease is held and the router answers, or raise NodeError."""
-    interface = node.find_by_subnet(node.interfaces(), subnet)
+def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[str]]:
+    """Run udhcpc on the interface Docker put on `subnet`; return (its pid, its argv) once
+    the lease is held and the router answers, or raise BootError."""
+    interface = interface_on(subnet)
     wait_for_dhcp_path(subnet)
-    process = start(interface.name, hostname)
-    node.log(f"{interface.name}: asking for an address by DHCP as {hostname}")
-    if not node.wait_for(lambda: read_lease() is not None or process.poll() is not None, timeout, 0.02):
-        raise node.NodeError(f"no DHCP lease within {timeout:.0f} s; see `make logs` (dhcp, router)")
+    try:
+        os.unlink(LEASE)  # a file from the last run would say "bound" too early
+    except FileNotFoundError:
+        pass
+    argv = udhcpc_argv(interface, hostname)
+    pid = os.posix_spawnp(argv[0], argv, os.environ)
+    say(f"{interface}: asking for an address by DHCP as {hostname}")
+    exited = []
+
+    def bound_or_exited() -> bool:
+        if read_lease() is not None:
+            return True
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            exited.append(os.waitstatus_to_exitcode(status))
+        return bool(done)
+
+    if not wait_until(bound_or_exited, timeout, 0.02):
+        raise BootError(f"no DHCP lease within {timeout:.0f} s; see `make logs` (dhcp, router)")
     lease = read_lease()
     if lease is None:
-        raise node.NodeError(f"udhcpc exited ({process.returncode}) before a lease was held")
+        raise BootError(f"udhcpc exited ({exited[0] if exited else '?'}) before a lease was held")
     address, router = lease
-    if not node.wait_for(lambda: node.can_ping(router), 30, pause=0.05):
-        raise node.NodeError(f"leased {address} but the router {router} does not answer")
-    node.log(f"{interface.name} {address} by DHCP, default via {router}")
-    return process, interface
+    if not wait_until(lambda: can_ping(router), 30, 0.05):
+        raise BootError(f"leased {address} but the router {router} does not answer")
+    say(f"{interface} {address} by DHCP, default via {router}")
+    return pid, argv

@@ -1,4 +1,5 @@
-"""lanlab.hostd: what a lab host becomes once booted. No Docker needed."""
+"""lanlab.hostd and its DHCP boot (lanlab/dhcp/client.py): what every lab host runs.
+No Docker needed."""
 import os
 import subprocess
 import sys
@@ -7,37 +8,72 @@ import time
 import pytest
 
 from lanlab import hostd
+from lanlab.dhcp import client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEAVY = ("ipaddress", "subprocess", "pathlib", "dataclasses", "json", "typing", "argparse")
 
 
-def test_the_exec_command_line_parses_back():
-    argv = hostd.exec_argv(123.25, 42, ["busybox", "udhcpc", "-f", "-x", "hostname:alice"])
-    assert argv[1:4] == ["-S", "-m", "lanlab.hostd"], "a lean interpreter: no site, the module by name"
-    assert hostd.parse(argv[4:]) == (123.25, 42, ["busybox", "udhcpc", "-f", "-x", "hostname:alice"]), \
-        "the boot's start time, udhcpc's pid and its exact argv must survive the exec"
+def lean_env() -> dict:
+    return {**os.environ, "PYTHONPATH": ROOT}
 
 
-@pytest.mark.parametrize("argv", [[], ["1.0"], ["1.0", "--", "7"], ["1.0", "7", "busybox"], ["x", "--", "7", "a"]])
-def test_a_bad_command_line_is_one_clear_error(argv, capsys):
-    assert hostd.main(argv) == 2, "a wrong invocation exits non-zero instead of starting half a host"
-    assert "usage: python3 -S -m lanlab.hostd" in capsys.readouterr().err, "the error says how to call it"
-
-
-def test_the_lean_interpreter_finds_lanlab_without_site():
-    env = hostd.exec_env({"PATH": os.environ.get("PATH", "")})
-    assert env["PYTHONPATH"].split(os.pathsep)[0] == ROOT, "without site, PYTHONPATH is how -S finds lanlab"
-
-
-def test_an_idle_host_imports_nothing_heavy():
-    """Every host of a 200-host lab runs this process: each module here costs 200 times.
-    The boot (ipaddress, subprocess, json) is left behind by the exec."""
-    code = "import sys, lanlab.hostd, lanlab.chat.listener; print(' '.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-S", "-c", code], env=hostd.exec_env(), capture_output=True,
+def test_a_host_imports_nothing_heavy():
+    """Every host of a 200-host lab starts this process at once and keeps it: each module
+    here costs 200 times, in CPU at the start and in memory after."""
+    code = ("import sys, lanlab.hostd, lanlab.chat.listener, lanlab.dhcp.client; "
+            "print(' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-S", "-c", code], env=lean_env(), capture_output=True,
                          text=True, check=True).stdout.split()
     loaded = [name for name in HEAVY if name in out]
-    assert loaded == [], f"an idle host must not import {loaded}: they cost every host memory"
+    assert loaded == [], f"a host must not import {loaded}: they cost every host CPU and memory"
+
+
+@pytest.mark.parametrize("subnet, address, inside", [
+    ("192.168.7.0/24", "192.168.7.20", True),
+    ("192.168.7.0/24", "192.168.13.18", False),
+    ("192.168.0.0/16", "192.168.13.18", True),     # the course's masking example
+    ("10.100.3.0/24", "10.100.30.1", False),
+])
+def test_the_interface_is_chosen_by_subnet(subnet, address, inside):
+    network, length = client.parse_subnet(subnet)
+    assert client.inside(client.to_int(address), network, length) is inside, \
+        f"{address} is {'' if inside else 'not '}in {subnet}: the AND of address and mask decides"
+
+
+def test_the_probe_goes_to_the_subnet_broadcast():
+    assert client.broadcast(*client.parse_subnet("192.168.7.0/24")) == "192.168.7.255"
+    assert client.broadcast(*client.parse_subnet("10.100.0.0/16")) == "10.100.255.255", \
+        "the broadcast is the network OR the inverted mask"
+
+
+@pytest.mark.parametrize("text", ["192.168.7.0", "192.168.7.0/33", "nonsense/24", ""])
+def test_a_bad_subnet_is_one_clear_error(text):
+    with pytest.raises(client.BootError, match="is not an IPv4 subnet"):
+        client.parse_subnet(text)
+
+
+def test_the_lease_file_is_read_as_the_script_writes_it():
+    assert client.parse_lease("192.168.7.20/24 192.168.7.1\n") == ("192.168.7.20/24", "192.168.7.1")
+    assert client.parse_lease("") is None, "no file content yet means no lease yet"
+    assert client.parse_lease("garbage") is None, "a half-written line is not a lease"
+
+
+def test_udhcpc_asks_with_the_host_name_and_a_stable_client_id():
+    argv = client.udhcpc_argv("eth0", "alice")
+    assert argv[:2] == ["busybox", "udhcpc"] and "-i" in argv and argv[argv.index("-i") + 1] == "eth0"
+    assert "hostname:alice" in argv, "option 12: reservations and DNS names go by host name"
+    assert "0x3d:00616c696365" in argv, "option 61: type 0 + the name, so a new MAC keeps the address"
+
+
+def test_the_loopback_interface_is_never_the_lab_interface():
+    assert "lo" not in client.interface_addresses(), "loopback is on no lab subnet"
+
+
+def test_run_reports_the_exit_status_and_keeps_the_log_clean(capfd):
+    assert client.run(["sh", "-c", "echo noise; echo more >&2; exit 3"]) == 3
+    out, err = capfd.readouterr()
+    assert "noise" not in out and "more" not in err, "ping's chatter must not fill the host's log"
 
 
 def test_udhcpc_is_started_again_when_it_exits(tmp_path):
@@ -48,8 +84,8 @@ def test_udhcpc_is_started_again_when_it_exits(tmp_path):
     script.chmod(0o755)
     code = ("import os; from lanlab import hostd\n"
             f"pid = os.posix_spawnp({str(script)!r}, [{str(script)!r}], os.environ)\n"
-            f"try:\n    hostd.keep_running(pid, [{str(script)!r}], pause=0.05)\nexcept KeyboardInterrupt:\n    pass\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=hostd.exec_env(), stderr=subprocess.PIPE, text=True)
+            f"hostd.keep_running(pid, [{str(script)!r}], pause=0.05)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=lean_env(), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and (not marker.exists() or len(marker.read_text().split()) < 3):
         time.sleep(0.05)
@@ -57,3 +93,10 @@ def test_udhcpc_is_started_again_when_it_exits(tmp_path):
     err = proc.communicate()[1]
     assert len(marker.read_text().split()) >= 3, "udhcpc was not started again after it exited"
     assert "udhcpc exited (3); starting it again" in err, "each restart says why in the container's log"
+
+
+def test_a_host_without_its_subnet_says_so(monkeypatch, capsys):
+    monkeypatch.delenv("LANLAB_SUBNET", raising=False)
+    monkeypatch.setattr(hostd.ready, "READY", "/nonexistent-lanlab-test/ready")
+    assert hostd.main() == 1, "a host that cannot boot exits non-zero (make up then shows its log)"
+    assert "LANLAB_SUBNET is not set" in capsys.readouterr().err
