@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import queue
 import socket
 import stat
 import sys
 import tempfile
+import threading
 import time
 
 from lanlab.files import protocol
@@ -28,6 +30,7 @@ from lanlab.files import protocol
 CONNECT_TIMEOUT = 5.0
 IDLE_TIMEOUT = 30.0
 CHUNK = 1 << 20
+BUFFERS = 4  # received but not yet hashed: at most this many CHUNKs
 
 
 class FetchError(Exception):
@@ -128,23 +131,57 @@ class Progress:
 
 
 def receive(sock: socket.socket, first: bytes, size: int, out, progress: Progress) -> str:
-    """Exactly `size` bytes into `out`; returns their sha256."""
+    """Exactly `size` bytes into `out`; returns their sha256.
+
+    Two threads: this one only receives, into a ring of BUFFERS buffers; a second one
+    hashes and writes each filled buffer. SHA-256 runs at about 1.5 GB/s here, a sixth
+    of a core at the lab's 250 MB/s: done in line, it held the receiver up and cost about
+    8% of the throughput against iperf3 (hashlib and the socket both release the GIL)."""
     digest = hashlib.sha256(first[:size])
     out.write(first[:size])
     done = min(len(first), size)
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    while done < size:
-        count = sock.recv_into(view, min(CHUNK, size - done))
-        if count == 0:
-            raise FetchError(f"the connection closed after {done} of {size} bytes")
-        chunk = view[:count]
-        digest.update(chunk)
-        out.write(chunk)
-        done += count
-        progress.update(done)
+    free, filled = queue.SimpleQueue(), queue.SimpleQueue()
+    for _ in range(BUFFERS):
+        free.put(bytearray(CHUNK))
+    failed = []
+    worker = threading.Thread(target=digest_and_write, args=(filled, free, digest, out, failed),
+                              name="fetch-sha256", daemon=True)
+    worker.start()
+    try:
+        while done < size:
+            buffer = free.get()
+            if failed:
+                break
+            count = sock.recv_into(buffer, min(CHUNK, size - done), socket.MSG_WAITALL)
+            if count == 0:
+                raise FetchError(f"the connection closed after {done} of {size} bytes")
+            filled.put((buffer, count))
+            done += count
+            progress.update(done)
+    finally:
+        filled.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
     progress.finish()
     return digest.hexdigest()
+
+
+def digest_and_write(filled, free, digest, out, failed: list) -> None:
+    """The second thread of `receive`: hash and write each buffer, then give it back."""
+    while True:
+        item = filled.get()
+        if item is None:
+            return
+        buffer, count = item
+        if not failed:
+            try:
+                view = memoryview(buffer)[:count]
+                digest.update(view)
+                out.write(view)
+            except OSError as error:
+                failed.append(FetchError(f"cannot write: {error.strerror}"))
+        free.put(buffer)
 
 
 def download(sock, host: str, name: str, path: str) -> tuple[int, float]:
