@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import socket
 import stat
-import struct
 import sys
 import threading
 import time
@@ -311,20 +311,18 @@ class Stalled(Exception):
 
 def send_file(conn: socket.socket, opened: Opened, idle: float) -> int:
     """The whole file through sendfile(2), file pages to socket inside the kernel; a stall
-    longer than `idle` seconds raises Stalled. The socket blocks, with the kernel's own
-    send timeout (SO_SNDTIMEO): each sendfile call then moves as much as the connection
-    takes without a poll() and a wake-up per socket buffer (it measured a few percent
-    of throughput on two cores)."""
-    conn.setblocking(True)
-    whole = int(idle)
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
-                    struct.pack("ll", whole, int((idle - whole) * 1e6)))
+    longer than `idle` seconds raises Stalled."""
+    conn.setblocking(False)
+    poller = select.poll()
+    poller.register(conn, select.POLLOUT)
     offset = 0
     while offset < opened.size:
         try:
             sent = os.sendfile(conn.fileno(), opened.fd, offset, min(opened.size - offset, 1 << 30))
-        except (BlockingIOError, TimeoutError):
-            raise Stalled(offset) from None
+        except BlockingIOError:
+            if not poller.poll(idle * 1000):
+                raise Stalled(offset) from None
+            continue
         if sent == 0:
             raise OSError(f"the file ended at {offset} of {opened.size} bytes: it changed while sending")
         offset += sent
