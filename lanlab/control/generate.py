@@ -4,10 +4,11 @@
 compose.yaml:
 
     compose.yaml   router, dhcp, dns and the hosts h1-1 .. hN-M (lanlab/topology.py)
-    plan.json      the address plan, mounted read-only into every container
+    plan.json      the address plan, mounted read-only into router, dhcp and dns (not
+                   the hosts, which do not read it: a mount costs every container start)
                    (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
     ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
-                   named after itself when ready (lanlab.node.mark_ready)
+                   named after itself when ready (lanlab.ready.mark_ready)
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
     dhcp.toml      if lanlab.dhcp.config.render_toml exists: the DHCP server's pools and
                    reservations for this plan (LANLAB_DHCP_CONFIG=/etc/lanlab/dhcp.toml)
@@ -44,6 +45,7 @@ BUILD = ROOT / "build"
 CONFIG_DIR = "/etc/lanlab"
 PLAN_FILE = "plan.json"
 READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.node)
+READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
 HEALTH_EXECS_PER_SECOND = 2.0
 HEALTH_INTERVAL_LIMITS = (5, 120)
 NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -128,9 +130,9 @@ def network(subnet: topology.Subnet) -> dict:
 def plan_mount() -> dict:
     """The plan (read-only) and the shared ready directory, for every container."""
     return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
-                        f"./{READY_DIR}:/run/lanlab-ready"],
+                        f"./{READY_DIR}:{READY_MOUNT}"],
             "environment": {topology.PLAN_VAR: f"{CONFIG_DIR}/{PLAN_FILE}",
-                            "LANLAB_READY_DIR": "/run/lanlab-ready"}}
+                            "LANLAB_READY_DIR": READY_MOUNT}}
 
 
 def node_common(interval: int) -> dict:
@@ -172,15 +174,17 @@ def host_service(host: topology.Host, plan: topology.Plan) -> dict:
     subnet = plan.subnet(host.subnet)
     return {"<<": Merge("host"), "hostname": host.name,
             "environment": {"LANLAB_NODE": host.name, "LANLAB_SUBNET": str(subnet.network),
-                            **plan_mount()["environment"]},
+                            "LANLAB_READY_DIR": READY_MOUNT},
             "networks": {subnet.name: {"ipv4_address": str(host.reserved)}}}
 
 
 def render_compose(plan: topology.Plan, configs: dict | None = None,
                    default_file: str = "../../compose.yaml") -> dict:
     interval = health_interval(len(plan.hosts) + len(topology.SERVICES))
+    # Hosts get the ready directory only: nothing in a host reads the plan, and each bind
+    # mount is work for Docker at every one of 200 container starts.
     host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
-            "volumes": plan_mount()["volumes"], "depends_on": ["router"]}
+            "volumes": [f"./{READY_DIR}:{READY_MOUNT}"], "depends_on": ["router"]}
     services = {"router": router_service(plan),
                 "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
                 "dns": service_from_default("dns", plan.dns, plan, configs or {}, default_file)}
