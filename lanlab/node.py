@@ -17,7 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from lanlab.ready import READY, clear_ready, log, mark_ready, shared_marker  # noqa: F401 (re-exported)
+from lanlab.ready import READY, clear_ready, log, mark_ready, shared_marker, wait_for  # noqa: F401 (re-exported)
 
 
 class NodeError(RuntimeError):
@@ -103,15 +103,6 @@ def checksum_offload_off(name: str) -> None:
     """Real DHCP clients read with raw sockets and drop the unfilled UDP checksums that
     veth offload leaves behind; filling checksums in software cures it."""
     run("ethtool", "-K", name, "tx", "off", check=False)
-
-
-def wait_for(check, timeout: float, pause: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(pause)
-    return False
 
 
 def can_ping(address, timeout: int = 1) -> bool:

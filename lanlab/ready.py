@@ -62,3 +62,13 @@ def clear_ready() -> None:
     marker = shared_marker()
     if marker is not None:
         remove(marker)
+
+
+def wait_for(check, timeout: float, pause: float = 0.1) -> bool:
+    """Call `check` every `pause` seconds until it is true (True) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(pause)
+    return False

@@ -30,7 +30,7 @@ import struct
 import time
 
 from lanlab.dhcp import client_id_for, probe
-from lanlab.ready import log as say
+from lanlab.ready import log as say, wait_for
 
 RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
 LEASE = os.path.join(RUN, "lease")
@@ -138,15 +138,6 @@ def can_ping(address: str) -> bool:
     return run(["ping", "-q", "-c", "1", "-W", "1", address]) == 0
 
 
-def wait_until(check, timeout: float, pause: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(pause)
-    return False
-
-
 def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> None:
     """Before the first DISCOVER: probe until relay and server both listen (see
     lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, go on anyway."""
@@ -181,13 +172,13 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
             exited.append(os.waitstatus_to_exitcode(status))
         return bool(done)
 
-    if not wait_until(bound_or_exited, timeout, 0.02):
+    if not wait_for(bound_or_exited, timeout, 0.02):
         raise BootError(f"no DHCP lease within {timeout:.0f} s; see `make logs` (dhcp, router)")
     lease = read_lease()
     if lease is None:
         raise BootError(f"udhcpc exited ({exited[0] if exited else '?'}) before a lease was held")
     address, router = lease
-    if not wait_until(lambda: can_ping(router), 30, 0.05):
+    if not wait_for(lambda: can_ping(router), 30, 0.05):
         raise BootError(f"leased {address} but the router {router} does not answer")
     say(f"{interface} {address} by DHCP, default via {router}")
     return pid, argv
