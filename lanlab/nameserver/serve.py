@@ -47,16 +47,23 @@ class RateLog:
     def __init__(self, burst: int = LOG_BURST, clock=time.monotonic, out=sys.stderr, prefix="lanlab[dns]: "):
         self.burst, self.clock, self.out, self.prefix = burst, clock, out, prefix
         self.window, self.count, self.dropped = clock(), 0, 0
+        self.lock = threading.Lock()  # the UDP thread and the main loop both log
 
     def __call__(self, line: str) -> None:
-        self.tick()
-        self.count += 1
-        if self.count <= self.burst:
-            print(self.prefix + line, file=self.out, flush=True)
-        else:
-            self.dropped += 1
+        with self.lock:
+            self.roll()
+            self.count += 1
+            if self.count <= self.burst:
+                print(self.prefix + line, file=self.out, flush=True)
+            else:
+                self.dropped += 1
 
     def tick(self) -> None:
+        with self.lock:
+            self.roll()
+
+    def roll(self) -> None:
+        """Past the second: the summary line, if lines were held back; a new second."""
         if self.clock() - self.window < 1.0:
             return
         if self.dropped:
