@@ -8,7 +8,8 @@ control, which then sees 200 hosts get ready by listing one directory, with no D
 call per host.
 
 Kept apart from lanlab.node (which needs ipaddress, json and subprocess for the start-up)
-because an idle host imports only this (lanlab/hostd.py): every host's memory counts.
+because a host's one process (lanlab/hostd.py) imports only this: every host's memory
+and start-up CPU counts.
 """
 import os
 import sys
@@ -46,8 +47,7 @@ def remove(path) -> None:
 
 
 def mark_ready(started: float) -> None:
-    """`started` is a time.monotonic() reading: the clock is the system's, so it holds
-    across os.execv (lanlab/hostd.py gets it from the boot)."""
+    """`started` is the time.monotonic() reading taken when the start began."""
     took = f"{time.monotonic() - started:.2f}"
     os.makedirs(os.path.dirname(READY), exist_ok=True)
     write(READY, took + "\n")
