@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from errno import EBADF
 
 from lanlab.chat import message
 from lanlab.chat.names import Names
@@ -139,6 +140,9 @@ class Listener:
                 self.say_missed()
                 continue
             except OSError as error:  # e.g. an ICMP error queued on the socket
+                if error.errno == EBADF:  # the socket is gone: bind a new one (run)
+                    self.sock = None
+                    return
                 note(f"receive failed ({error}); going on")
                 continue
             try:
@@ -166,7 +170,8 @@ class Listener:
         self.log.write(line)
 
     def wait_while_paused(self) -> None:
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
         self.sock = None
         until = paused_until(self.pause)
         note(f"paused until {time.strftime('%H:%M:%S', time.localtime(until))} (chat pause): UDP 9090 is free")

@@ -98,6 +98,18 @@ def test_listener_survives_hostile_datagrams(heard, port):
     assert "\x1b" not in out, "no terminal escape reaches the log"
 
 
+def test_a_listener_whose_socket_is_gone_binds_a_new_one(heard, port):
+    """A closed socket (EBADF) must not make the loop spin on errors: it binds again."""
+    old = heard.sock
+    old.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (heard.sock is None or heard.sock is old):
+        time.sleep(0.05)
+    assert heard.sock is not None and heard.sock is not old, "the listener must take UDP 9090 again"
+    send(port, b"back again")
+    assert heard.out_lines.wait_for("back again"), "and hear messages on it"
+
+
 def test_flood_is_summed_up_and_the_listener_goes_on(heard, port):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         for number in range(2000):
