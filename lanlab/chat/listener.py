@@ -121,7 +121,12 @@ class Listener:
             if self.sock is None:
                 self.bind_again()
                 continue
-            self.serve()
+            try:
+                self.serve()
+            except OSError as error:  # the socket itself is gone: take the port again
+                note(f"the socket failed ({error.strerror or error}); binding a new one")
+                self.sock = None
+                continue
             if paused_until(self.pause) > time.time():
                 self.wait_while_paused()
 
@@ -140,9 +145,8 @@ class Listener:
                 self.say_missed()
                 continue
             except OSError as error:  # e.g. an ICMP error queued on the socket
-                if error.errno == EBADF:  # the socket is gone: bind a new one (run)
-                    self.sock = None
-                    return
+                if error.errno == EBADF:  # the socket is gone: run() binds a new one
+                    raise
                 note(f"receive failed ({error}); going on")
                 continue
             try:
