@@ -6,7 +6,7 @@ parsing, no lock), by the handler otherwise: no select() and no EAGAIN per datag
 which is most of the latency at a few thousand queries a second. TCP and the
 housekeeping share one `selectors` loop in the main thread. The handler is called under
 one lock from either thread (an UPDATE over TCP and a query over UDP never interleave).
-(Without run_forever, as in the unit tests, step() serves UDP from the selector too.) TCP (RFC 7766): every message carries a two-byte length;
+TCP (RFC 7766): every message carries a two-byte length;
 a client has `TCP_TIMEOUT` seconds to finish each message, at most `TCP_CLIENTS`
 clients are kept (the oldest is closed for a new one), and replies a client does not
 read are bounded by `TCP_BACKLOG` bytes. Whatever goes wrong with one datagram or one
@@ -36,7 +36,6 @@ from lanlab.nameserver.zones import build_zones
 TCP_TIMEOUT = 10.0
 TCP_CLIENTS = 64
 TCP_BACKLOG = 256 * 1024
-UDP_BATCH = 256
 UDP_SIZE = 65535
 LOG_BURST = 20
 
@@ -89,7 +88,6 @@ class Server:
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.selector = selectors.DefaultSelector()
-        self.selector.register(udp, selectors.EVENT_READ, self.read_udp)  # until udp_thread()
         self.selector.register(tcp, selectors.EVENT_READ, self.accept)
 
     def run_forever(self) -> None:
@@ -119,8 +117,7 @@ class Server:
     # --- UDP --------------------------------------------------------------------------
 
     def udp_thread(self) -> threading.Thread:
-        """Take UDP out of the selector and serve it from a thread of its own."""
-        self.selector.unregister(self.udp)
+        """Serve UDP from a thread of its own (run_forever starts it; tests call it)."""
         self.udp.setblocking(True)
         thread = threading.Thread(target=self.udp_forever, name="dns-udp", daemon=True)
         thread.start()
@@ -142,7 +139,7 @@ class Server:
             try:
                 hit = handler.cache.get(wire[2:])  # a reply made before, for this query's ID
                 if hit is None:
-                    self.answer_udp(self.udp, wire, peer)
+                    self.answer_udp(wire, peer)
                 else:
                     sendto(wire[:2] + hit, peer)
             except OSError as error:
@@ -158,34 +155,13 @@ class Server:
         except OSError:
             pass  # an unconnected UDP socket says ENOTCONN, and wakes its reader all the same
 
-    def read_udp(self, sock: socket.socket, mask: int) -> None:
-        get = self.handler.cache.get
-        recvfrom, sendto = sock.recvfrom, sock.sendto
-        for _ in range(UDP_BATCH):
-            try:
-                wire, peer = recvfrom(UDP_SIZE)
-            except (BlockingIOError, InterruptedError):
-                return
-            hit = get(wire[2:])  # the fast path: a reply made before, with this query's ID
-            if hit is None:
-                self.answer_udp(sock, wire, peer)
-                continue
-            try:
-                sendto(wire[:2] + hit, peer)
-            except OSError as error:
-                self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
-
-    def answer_udp(self, sock: socket.socket, wire: bytes, peer) -> None:
+    def answer_udp(self, wire: bytes, peer) -> None:
         with self.lock:
             reply = self.handler.handle(wire, False, f"{peer[0]}:{peer[1]}")
             if self.handler.dirty:
                 self.save()
-        if reply is None:
-            return
-        try:
-            sock.sendto(reply, peer)
-        except OSError as error:
-            self.log(f"{peer[0]}:{peer[1]}: reply not sent ({error.strerror})")
+        if reply is not None:
+            self.udp.sendto(reply, peer)  # an OSError is logged by udp_forever
 
     # --- TCP --------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ def same_port(config):
 
 
 class Running:
-    def __init__(self, tmp_path, udp_thread=False):
+    def __init__(self, tmp_path):
         text = (ROOT / "dns/lab.toml").read_text()
         text = text.replace("/var/lib/lanlab/dns", str(tmp_path / "records"))
         text = text.replace("/var/lib/lanlab/keys/tsig.key", str(tmp_path / "tsig.key"))
@@ -53,7 +53,7 @@ class Running:
         udp, tcp = same_port(self.config)
         self.port = udp.getsockname()[1]
         self.server = serve.Server(self.handler, udp, tcp, save, self.lines.append)
-        self.udp_thread = self.server.udp_thread() if udp_thread else None
+        self.udp_thread = self.server.udp_thread()
         self.stop = False
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
@@ -65,19 +65,18 @@ class Running:
     def close(self):
         self.stop = True
         self.thread.join(2)
-        if self.udp_thread is not None:
-            self.server.stop_udp()
-            self.udp_thread.join(2)
-            assert not self.udp_thread.is_alive(), "the UDP thread must end when asked"
+        self.server.stop_udp()
+        self.udp_thread.join(2)
+        assert not self.udp_thread.is_alive(), "the UDP thread must end when asked"
         self.server.udp.close()
         self.server.tcp.close()
 
 
-@pytest.fixture(params=["selector", "udp thread"])
-def running(tmp_path, request):
-    """Every test twice: UDP in the selector loop (step), and in its own thread as the
-    container runs it (run_forever), where the handler is shared under a lock."""
-    server = Running(tmp_path, udp_thread=request.param == "udp thread")
+@pytest.fixture
+def running(tmp_path):
+    """The server as the container runs it: UDP in its own thread, TCP in the step()
+    loop, the handler shared between them under a lock."""
+    server = Running(tmp_path)
     yield server
     server.close()
 
