@@ -105,3 +105,17 @@ def ensure_bench_image(say=print) -> str:
     from lanlab.control import base
     say("making sure the lanlab-bench image is built (the first time: about a minute)")
     return base.ensure_base(flavour="bench")
+
+
+def remove_labelled(label: str) -> None:
+    """Remove every container, network and volume carrying `label` ("key=value"), in
+    that order (a network or volume in use cannot go first): what a benchmark stopped by
+    its budget left behind."""
+    import docker
+    client = docker.from_env(timeout=120)
+    for container in client.containers.list(all=True, filters={"label": label}):
+        container.remove(force=True)
+    for network in client.networks.list(filters={"label": label}):
+        network.remove()
+    for volume in client.volumes.list(filters={"label": label}):
+        volume.remove(force=True)

@@ -51,7 +51,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from bench import ensure_bench_image
+from bench import ensure_bench_image, remove_labelled
 
 BUDGET = 2400  # seconds, for the `make bench` runner
 
@@ -392,11 +392,7 @@ def run(ctx) -> list:
 
 def cleanup(ctx) -> None:
     """After a stop by the runner: remove this run's container and volume (by label)."""
-    client = docker.from_env(timeout=120)
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}={RUN}"}):
-        container.remove(force=True)
-    for volume in client.volumes.list(filters={"label": f"{LABEL}={RUN}"}):
-        volume.remove(force=True)
+    remove_labelled(f"{LABEL}={RUN}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from bench import ensure_bench_image
+from bench import ensure_bench_image, remove_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = os.environ.get("LANLAB_BENCH_IMAGE", "lanlab-bench:latest")
@@ -263,11 +263,7 @@ def run(ctx) -> list:
 
 def cleanup(ctx) -> None:
     """After a stop by the runner: remove what a run left (containers, then networks)."""
-    client = docker.from_env(timeout=120)
-    for container in client.containers.list(all=True, filters={"label": "lanlab.bench=dns"}):
-        container.remove(force=True)
-    for network in client.networks.list(filters={"label": "lanlab.bench=dns"}):
-        network.remove()
+    remove_labelled("lanlab.bench=dns")
 
 
 def main(argv: list[str] | None = None) -> int:

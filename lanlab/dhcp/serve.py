@@ -129,8 +129,7 @@ def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
             outcomes.append(server.expire(now))
             log(outcomes[-1].log)
         if len(batch) <= QUIET:  # a quiet moment: answer what needs no write at once
-            for outcome in [o for o in outcomes if not o.changes]:
-                send_replies(sock, (outcome,), dns, log)
+            send_replies(sock, [o for o in outcomes if not o.changes], dns, log)
             outcomes = [o for o in outcomes if o.changes]
         committer.submit([outcome for outcome in outcomes if outcome.replies or outcome.changes or outcome.dns])
 
