@@ -11,7 +11,8 @@ the programs add threading and the chat listener. Measured in the default lab: a
 udhcpc and Docker's init is about 13 MiB (docs/dhcp.md).
 
 Once the programs listen, the host says ready; then it waits on udhcpc and starts it
-again, a second later, whenever it exits.
+again, a second later, whenever it exits, asking for the same address and keeping it
+meanwhile (lanlab.dhcp.client.again_argv).
 """
 import os
 import sys
@@ -31,7 +32,8 @@ def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
         code = os.waitstatus_to_exitcode(status) if status is not None else "gone"
         ready.log(f"udhcpc exited ({code}); starting it again")
         time.sleep(pause)
-        pid = os.posix_spawnp(argv[0], argv, os.environ)
+        again = client.again_argv(argv)
+        pid = os.posix_spawnp(again[0], again, os.environ)
 
 
 def main() -> int:

@@ -34,6 +34,7 @@ from lanlab.ready import log as say, wait_for
 
 RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
 LEASE = os.path.join(RUN, "lease")
+KEEP = os.path.join(RUN, "keep")
 SCRIPT = "/opt/lanlab/nodes/udhcpc.script"
 PATH_WAIT = 10.0  # seconds a host waits for the relay and the server before it asks anyway
 SIOCGIFADDR = 0x8915
@@ -79,6 +80,17 @@ def udhcpc_argv(interface: str, hostname: str, script: str = SCRIPT) -> list[str
     return ["busybox", "udhcpc", "-f", "-i", interface, "-s", script,
             "-T", "1", "-t", "100000", "-A", "1",
             "-x", f"hostname:{hostname}", "-x", f"0x3d:{client_id_for(hostname).hex()}"]
+
+
+def again_argv(argv: list[str]) -> list[str]:
+    """udhcpc's argv to start it again after it died: if a lease is held, ask for that
+    address (-r) and leave KEEP, so the script's first deconfig keeps the address."""
+    lease = read_lease()
+    if lease is None:
+        return argv
+    with open(KEEP, "w"):
+        pass
+    return argv + ["-r", lease[0].split("/")[0]]
 
 
 def parse_lease(text: str) -> tuple[str, str] | None:

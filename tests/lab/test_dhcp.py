@@ -116,18 +116,27 @@ def test_the_relay_and_the_server_answer_the_path_probe(node, plan):
     assert answer == ["0", str(plan.dhcp)], f"the server must answer the relay's probe, got {answer}"
 
 
-def test_udhcpc_is_started_again_if_it_dies(node):
-    """A host keeps its lease only while its DHCP client runs (it renews at T1)."""
+def test_udhcpc_is_started_again_if_it_dies_and_the_address_stays(node):
+    """A host keeps its lease only while its DHCP client runs (it renews at T1); and the
+    address must not vanish while the new client asks for it (connections would break)."""
+    address = host_addresses(node, "bob")
+    obtained = f"lease of {address[0].split('/')[0]} obtained"
+    count = node("bob").container.logs().decode().count(obtained)
     before = node("bob").ok("pidof busybox").split()
     node("bob").ok("kill -9 $(pidof busybox)")
     deadline = time.monotonic() + 10
-    after = []
+    after, held, logs = [], [], ""
     while time.monotonic() < deadline:
         after = node("bob").sh("pidof busybox").out.split()
-        if after and after != before:
+        held.append(host_addresses(node, "bob"))
+        logs = node("bob").container.logs().decode()
+        if after and after != before and logs.count(obtained) > count:
             break
         time.sleep(0.2)
     assert after and after != before, "bob's udhcpc was killed and not started again by lanlab.hostd"
+    assert logs.count(obtained) > count, f"the new udhcpc must get {address} again:\n{logs[-2000:]}"
+    assert all(seen == address for seen in held), \
+        f"bob must hold {address} all along while its new udhcpc asks for it again, saw {held}"
 
 
 @pytest.mark.parametrize("name", ["bob", "alice"])

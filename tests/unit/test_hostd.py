@@ -85,7 +85,8 @@ def test_udhcpc_is_started_again_when_it_exits(tmp_path):
     code = ("import os; from lanlab import hostd\n"
             f"pid = os.posix_spawnp({str(script)!r}, [{str(script)!r}], os.environ)\n"
             f"hostd.keep_running(pid, [{str(script)!r}], pause=0.05)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=lean_env(), stderr=subprocess.PIPE, text=True)
+    env = {**lean_env(), "LANLAB_RUN": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and (not marker.exists() or len(marker.read_text().split()) < 3):
         time.sleep(0.05)
@@ -93,6 +94,41 @@ def test_udhcpc_is_started_again_when_it_exits(tmp_path):
     err = proc.communicate()[1]
     assert len(marker.read_text().split()) >= 3, "udhcpc was not started again after it exited"
     assert "udhcpc exited (3); starting it again" in err, "each restart says why in the container's log"
+
+
+def test_a_client_started_again_asks_for_the_held_address(tmp_path, monkeypatch):
+    monkeypatch.setattr(client, "LEASE", str(tmp_path / "lease"))
+    monkeypatch.setattr(client, "KEEP", str(tmp_path / "keep"))
+    argv = client.udhcpc_argv("eth0", "bob")
+    assert client.again_argv(argv) == argv and not (tmp_path / "keep").exists(), \
+        "with no lease held, the new udhcpc starts afresh (its deconfig may flush)"
+    (tmp_path / "lease").write_text("192.168.7.100/24 192.168.7.1\n")
+    assert client.again_argv(argv) == argv + ["-r", "192.168.7.100"], \
+        "with a lease held, the new udhcpc asks for that address (-r)"
+    assert (tmp_path / "keep").exists(), "and the script is told to keep the address meanwhile"
+
+
+def run_script(tmp_path, event: str) -> str:
+    """nodes/udhcpc.script with a fake `ip` that logs its arguments; returns that log."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "ip").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/ip.log\n")
+    (fake / "ip").chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "LANLAB_RUN": str(tmp_path), "interface": "eth0"}
+    subprocess.run(["sh", os.path.join(ROOT, "nodes", "udhcpc.script"), event], env=env, check=True,
+                   capture_output=True)
+    log = tmp_path / "ip.log"
+    return log.read_text() if log.exists() else ""
+
+
+def test_the_script_keeps_the_address_once_when_told(tmp_path):
+    (tmp_path / "lease").write_text("192.168.7.100/24 192.168.7.1\n")
+    (tmp_path / "keep").touch()
+    assert "flush" not in run_script(tmp_path, "deconfig"), "a restarted client's first deconfig keeps the address"
+    assert (tmp_path / "lease").exists() and not (tmp_path / "keep").exists(), "only once: the marker is used up"
+    assert "-4 addr flush dev eth0" in run_script(tmp_path, "deconfig"), \
+        "any later deconfig (lease lost, NAK) removes the address, as udhcpc means it to"
+    assert not (tmp_path / "lease").exists(), "and says no lease is held"
 
 
 def test_a_host_without_its_subnet_says_so(monkeypatch, capsys):
