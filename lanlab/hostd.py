@@ -10,7 +10,8 @@ the programs add threading and the chat listener. Measured in the default lab: a
 30 ms of CPU for the whole boot and 10.5 MiB resident once idle; an idle host with
 udhcpc and Docker's init is about 13 MiB (docs/dhcp.md).
 
-Once the programs listen, the host says ready; then it waits on udhcpc and starts it
+Once the programs listen and the lab's DNS server answers the host's name with its
+address (lanlab/selfname.py), the host says ready; then it waits on udhcpc and starts it
 again, a second later, whenever it exits, asking for the same address and keeping it
 meanwhile (lanlab.dhcp.client.again_argv).
 """
@@ -18,7 +19,7 @@ import os
 import sys
 import time
 
-from lanlab import programs, ready
+from lanlab import programs, ready, selfname
 from lanlab.dhcp import client
 
 
@@ -36,6 +37,32 @@ def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
         pid = os.posix_spawnp(again[0], again, os.environ)
 
 
+def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> None:
+    """Until the lab's DNS server answers this host's name with its leased address
+    (lanlab/selfname.py); a line every 10 s says what is awaited."""
+    lease = client.read_lease()
+    try:
+        with open(resolv_conf) as conf:
+            server, domain = selfname.resolver(conf.read())
+    except OSError:
+        server = domain = None
+    if lease is None or not server or not domain:
+        ready.log("the lease names no DNS server or domain: not waiting for my name")
+        return
+    name, address = f"{hostname}.{domain}", lease[0].split("/")[0]
+    began = time.monotonic()
+    next_line = began + 10
+    while not selfname.resolves(name, address, server):
+        if time.monotonic() >= next_line:
+            ready.log(f"waiting: {name} does not resolve to {address} at {server} yet "
+                      "(the DHCP server registers it; see `make logs`: dhcp, dns)")
+            next_line += 10
+        time.sleep(0.02)
+    took = time.monotonic() - began
+    if took > 0.05:
+        ready.log(f"{name} resolves to {address} (after {took:.2f} s)")
+
+
 def main() -> int:
     started = time.monotonic()
     ready.clear_ready()
@@ -49,6 +76,7 @@ def main() -> int:
         ready.log(f"error: {error}")
         return 1
     programs.start()
+    wait_for_own_name(ready.node_name())
     ready.mark_ready(started)
     keep_running(pid, argv)
     return 0

@@ -57,12 +57,24 @@ def recipe_hash(method: str, flavour: str = "base") -> str:
     return digest.hexdigest()[:12]
 
 
+_API = []
+
+
+def api():
+    """One Docker API client for every image question (each new one asks the engine its
+    version first)."""
+    import docker
+    if not _API:
+        _API.append(docker.APIClient(version="auto"))
+    return _API[0]
+
+
 def image_id(tag: str) -> str | None:
     """The image's id, asked through the Docker API (a `docker` CLI call costs ~0.2 s)."""
     import docker
     import docker.errors
     try:
-        return docker.APIClient(version="auto").inspect_image(tag)["Id"]
+        return api().inspect_image(tag)["Id"]
     except docker.errors.ImageNotFound:
         return None
     except docker.errors.DockerException as error:

@@ -72,9 +72,16 @@ def compose_files() -> tuple[Path, ...]:
     return (Path(extra),) if extra else (ROOT / "compose.yaml",)
 
 
+_CLIENT: list = []
+
+
 def client() -> docker.DockerClient:
+    """The one Docker client of this process (a new one asks the engine its version first)."""
+    if _CLIENT:
+        return _CLIENT[0]
     try:
-        return docker.from_env(version="auto", timeout=120)
+        _CLIENT.append(docker.from_env(version="auto", timeout=120))
+        return _CLIENT[0]
     except docker.errors.DockerException as error:
         raise LabError(f"cannot talk to the Docker engine ({error}); is it running, and may you use it?") from None
 
@@ -280,36 +287,20 @@ class Lab:
     def wait(self, timeout: float = 120, started: float | None = None,
              watch: Watch | None = None) -> None:
         started = started or time.monotonic()
-        say("waiting for every container to be ready (hosts reach their gateway)")
+        say("waiting for every container to be ready (hosts: a lease, the gateway, their name in DNS)")
         deadline, watch, shown = started + timeout, watch or self.watch(), time.monotonic()
         while time.monotonic() < deadline:
             snap = watch.poll()
             if snap.broken:
                 self.fail([self.container(s) for s in snap.broken], "exited")
-            if snap.all_ready and self.names_resolve():
+            if snap.all_ready:
                 return
             if time.monotonic() - shown >= 5:
                 say(f"{len(snap.ready)}/{snap.total} containers ready")
                 shown = time.monotonic()
-            time.sleep(0.15)
+            watch.changed(0.15)
         waiting = [c for c in self.containers() if name_of(c) not in watch.poll().ready]
         self.fail(waiting or self.containers(), f"not ready after {timeout:.0f} s")
-
-    def names_resolve(self) -> bool:
-        """Once the lab runs our DHCP and DNS servers, ready also means every host's name
-        resolves: one `dig` in the router asks the lab's DNS server for all of them (a
-        Python with dnspython would cost seconds on a busy machine). Before they land, or
-        with LANLAB_READY_DNS=0, there is nothing to check."""
-        if not checks_names():
-            return True
-        plan = self.plan or topology.default_plan()
-        names = [f"{host.name}.{plan.domain}" for host in plan.hosts]
-        argv = ["dig", f"@{plan.dns}", "+noall", "+answer", "+time=1", "+tries=2", *names]
-        try:
-            result = exec_in(self.container("router"), argv, timeout=60)
-        except LabError:
-            return False
-        return not missing_names(names, result.out)
 
     def fail(self, containers: list, why: str) -> None:
         for container in containers[:5]:
@@ -406,25 +397,6 @@ def generated_labs(parent: str | None = None) -> list[Lab]:
         except (OSError, ValueError, KeyError, topology.PlanError):
             say(f"ignoring an unreadable {state.relative_to(ROOT)}")
     return labs
-
-
-def missing_names(names: list[str], dig_answers: str) -> list[str]:
-    """The names with no A record among `dig +noall +answer` lines."""
-    answered = {line.split()[0].rstrip(".").lower() for line in dig_answers.splitlines()
-                if len(line.split()) >= 5 and line.split()[3] == "A"}
-    return [name for name in names if name.lower() not in answered]
-
-
-def checks_names() -> bool:
-    """Host names resolve only once the DHCP server registers leases with our DNS server."""
-    if os.environ.get("LANLAB_READY_DNS", "1") == "0":
-        return False
-    try:
-        import lanlab.dhcp  # noqa: F401
-        import lanlab.nameserver  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def stop(process: subprocess.Popen) -> None:

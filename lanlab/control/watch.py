@@ -7,15 +7,17 @@ for the next healthcheck and without a `docker exec`:
 - generated labs share a directory with every container (build/<project>/ready); each
   leaves a file named after its service there: one listing covers the whole lab;
 - the default lab: the line "lanlab[NAME]: ready in X s" in the container's log since
-  it last started; one log read per container that is running and not ready yet, and
-  none once it was seen ready.
+  it last started, read as it is written: one thread per container follows its log
+  (a streamed `docker logs -f`) until that line, and wakes the waiter at once.
 
-One round costs one container list call on top. A container that Docker reports
+One round costs one container list call on top; `changed(seconds)` sleeps until the next
+round is due or a container said ready, whichever comes first. A container that Docker reports
 unhealthy is not ready, whatever it said.
 """
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,8 +66,15 @@ class Watch:
     project: str
     ready_dir: Path | None = None
     ready: set[str] = field(default_factory=set)
-    since: dict[str, int] = field(default_factory=dict)
     marked: set[str] = field(default_factory=set)
+    followed: set[str] = field(default_factory=set)   # containers whose log a thread follows
+    said: set[str] = field(default_factory=set)       # ... and that said ready in it
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def changed(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if a followed container says ready meanwhile."""
+        self.wake.wait(seconds)
+        self.wake.clear()
 
     def listing(self) -> list[dict]:
         return self.api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"})
@@ -107,6 +116,30 @@ class Watch:
         return self.log_ready(entry["Id"])
 
     def log_ready(self, cid: str) -> bool:
-        if cid not in self.since:
-            self.since[cid] = started_at(self.api.inspect_container(cid)["State"]["StartedAt"])
-        return log_says_ready(self.api.logs(cid, stdout=True, stderr=True, since=self.since[cid]))
+        if cid not in self.followed:
+            self.followed.add(cid)
+            since = started_at(self.api.inspect_container(cid)["State"]["StartedAt"])
+            threading.Thread(target=self.follow, args=(cid, since), daemon=True).start()
+        return cid in self.said
+
+    def follow(self, cid: str, since: int) -> None:
+        """Read the container's log as it is written until it says ready or ends."""
+        try:
+            stream = self.api.logs(cid, stdout=True, stderr=True, stream=True, follow=True, since=since)
+        except Exception:  # gone already: the next round sees it exited or removed
+            self.followed.discard(cid)
+            return
+        seen = b""
+        try:
+            for chunk in stream:
+                seen = seen[-len(READY_LINE):] + chunk
+                if log_says_ready(seen):
+                    self.said.add(cid)
+                    self.wake.set()
+                    return
+        except Exception:
+            pass  # the stream broke: follow it again next round
+        finally:
+            stream.close()
+        if cid not in self.said:
+            self.followed.discard(cid)

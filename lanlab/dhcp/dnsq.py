@@ -22,9 +22,11 @@ from typing import Callable, Iterable
 from lanlab.dhcp.server import DnsChange
 
 MAX_PENDING = 10_000              # changes waiting in the worker, and as many in the queue
-PAUSES = (0.5, 1, 2, 5, 10, 30)  # between tries of one change
+PAUSES = (0.05, 0.25, 1, 2, 5, 10, 30)  # between tries of one change (the first: dns may be
+                                        # a moment from listening, as at every lab start)
 MAX_TRIES = 10
-KEY_PAUSE = 1.0                   # between tries to read the TSIG key
+KEY_PAUSE = 1.0                   # at most, between tries to read the TSIG key
+FIRST_KEY_PAUSE = 0.02            # at first: the dns container may be starting right now
 
 
 @dataclass
@@ -44,6 +46,7 @@ class DnsQueue:
         self.ddns = None
         self.key = None
         self.key_said = -3600.0  # when the log last said the key is missing
+        self.key_pause = FIRST_KEY_PAUSE  # doubles up to KEY_PAUSE while the key is missing
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -120,12 +123,14 @@ class DnsQueue:
             return True
         try:
             self.key = self.ddns.load_key(self.key_path)
+            self.key_pause = FIRST_KEY_PAUSE
             return True
         except self.ddns.DdnsError as error:
             if time.monotonic() - self.key_said >= 60:
                 self.key_said = time.monotonic()
                 self.log(f"DNS updates wait for the TSIG key: {error}")
-            time.sleep(KEY_PAUSE)
+            time.sleep(self.key_pause)
+            self.key_pause = min(KEY_PAUSE, self.key_pause * 2)
             return False
 
     def send(self, change: DnsChange) -> str | None:

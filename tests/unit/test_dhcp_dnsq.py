@@ -114,3 +114,18 @@ def test_a_failing_host_does_not_hold_up_the_others(monkeypatch, quick):
                DnsChange("add", "carol", address)])
     assert done.wait(5), "changes for other hosts must go ahead while one keeps failing"
     assert calls == [("add", "bob"), ("add", "carol")], "in their order"
+
+
+def test_the_key_is_looked_for_soon_then_less_often(monkeypatch):
+    """At a lab's start the dns container makes the key a moment after dhcp wants it: a
+    fixed 1 s pause there delayed every host's name (and `make up`) by up to a second."""
+    module, _, _ = fake_ddns(fail_key=8, fail_add=0)
+    pauses = []
+    monkeypatch.setattr(dnsq.time, "sleep", pauses.append)
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lambda line: None)
+    queue.ddns = module
+    while not queue.have_key():
+        pass
+    assert pauses[0] == dnsq.FIRST_KEY_PAUSE <= 0.05, "the first retry comes within a few tens of ms"
+    assert pauses == sorted(pauses) and max(pauses) == dnsq.KEY_PAUSE, "then backs off to KEY_PAUSE"
+    assert queue.key_pause == dnsq.FIRST_KEY_PAUSE, "once found, a later loss starts soon again"
