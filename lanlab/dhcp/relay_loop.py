@@ -88,6 +88,8 @@ class RelayProgram:
 
     def answer_probe(self, source: tuple, link: Link | None) -> None:
         if link is None:
+            if source[0] != str(self.relay.server):
+                return  # our own broadcast probe, looped back to our port-67 socket
             if not self.server_answered.is_set():
                 self.log(f"the DHCP server {self.relay.server} is listening: answering hosts' probes")
             self.server_answered.set()

@@ -108,13 +108,18 @@ def test_a_client_started_again_asks_for_the_held_address(tmp_path, monkeypatch)
     assert (tmp_path / "keep").exists(), "and the script is told to keep the address meanwhile"
 
 
-def run_script(tmp_path, event: str) -> str:
-    """nodes/udhcpc.script with a fake `ip` that logs its arguments; returns that log."""
+def run_script(tmp_path, event: str, **lease) -> str:
+    """nodes/udhcpc.script with a fake `ip` that logs its arguments (and a batch's
+    commands) and shows `held` as the interface's addresses; returns that log."""
     fake = tmp_path / "bin"
     fake.mkdir(exist_ok=True)
-    (fake / "ip").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/ip.log\n")
+    held = lease.pop("held", "")
+    (fake / "ip").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/ip.log\n"
+                             f"[ \"$2\" = -batch ] && cat >> {tmp_path}/ip.log\n"
+                             f"[ \"$3\" = addr ] && echo '{held}'\nexit 0\n")
     (fake / "ip").chmod(0o755)
-    env = {"PATH": f"{fake}:/usr/bin:/bin", "LANLAB_RUN": str(tmp_path), "interface": "eth0"}
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "LANLAB_RUN": str(tmp_path), "interface": "eth0",
+           "LANLAB_RESOLV_CONF": str(tmp_path / "resolv.conf"), **lease}
     subprocess.run(["sh", os.path.join(ROOT, "nodes", "udhcpc.script"), event], env=env, check=True,
                    capture_output=True)
     log = tmp_path / "ip.log"
@@ -129,6 +134,27 @@ def test_the_script_keeps_the_address_once_when_told(tmp_path):
     assert "-4 addr flush dev eth0" in run_script(tmp_path, "deconfig"), \
         "any later deconfig (lease lost, NAK) removes the address, as udhcpc means it to"
     assert not (tmp_path / "lease").exists(), "and says no lease is held"
+
+
+BOUND = {"ip": "192.168.7.100", "mask": "24", "router": "192.168.7.1", "dns": "10.0.0.3",
+         "domain": "lab.internal", "lease": "3600"}
+
+
+def test_bound_sets_address_route_and_resolver_in_one_batch(tmp_path):
+    log = run_script(tmp_path, "bound", **BOUND)
+    assert log.count("\n") == 5 and "-4 -batch -" in log, f"one `ip` to look, one batch to change:\n{log}"
+    assert "addr flush dev eth0\naddr add 192.168.7.100/24 broadcast + dev eth0\n" in log, \
+        "the lease becomes the interface's only address (Docker's goes)"
+    assert "route replace default via 192.168.7.1 dev eth0" in log, "option 3 is the default route"
+    assert (tmp_path / "resolv.conf").read_text() == "search lab.internal\nnameserver 10.0.0.3\n"
+    assert client.parse_lease((tmp_path / "lease").read_text()) == ("192.168.7.100/24", "192.168.7.1")
+
+
+def test_a_renewal_of_the_held_address_does_not_touch_it(tmp_path):
+    log = run_script(tmp_path, "renew", held="2: eth0    inet 192.168.7.100/24 brd 192.168.7.255 scope global eth0",
+                     **BOUND)
+    assert "flush" not in log, f"flushing the held address would break the host's connections:\n{log}"
+    assert "route replace default via 192.168.7.1" in log
 
 
 def test_a_host_without_its_subnet_says_so(monkeypatch, capsys):
