@@ -22,6 +22,8 @@ import time
 from lanlab import programs, ready, selfname
 from lanlab.dhcp import client
 
+NAME_PAUSES = (0.02, 0.5)  # between DNS questions: first, and at most (200 hosts ask at once)
+
 
 def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
     """Wait on udhcpc forever; start it again (after `pause` seconds) if it exits."""
@@ -37,9 +39,11 @@ def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
         pid = os.posix_spawnp(again[0], again, os.environ)
 
 
-def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> None:
+def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> bool:
     """Until the lab's DNS server answers this host's name with its leased address
-    (lanlab/selfname.py); a line every 10 s says what is awaited."""
+    (lanlab/selfname.py); a line every 10 s says what is awaited. The server is on
+    another subnet, so its answer also shows that the router forwards for this host.
+    False, at once, if the lease named no DNS server or domain."""
     lease = client.read_lease()
     try:
         with open(resolv_conf) as conf:
@@ -47,20 +51,21 @@ def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> N
     except OSError:
         server = domain = None
     if lease is None or not server or not domain:
-        ready.log("the lease names no DNS server or domain: not waiting for my name")
-        return
+        return False
     name, address = f"{hostname}.{domain}", lease[0].split("/")[0]
     began = time.monotonic()
-    next_line = began + 10
-    while not selfname.resolves(name, address, server):
+    next_line, pause = began + 10, NAME_PAUSES[0]
+    while not selfname.resolves(name, address, server, wait=0.25):
         if time.monotonic() >= next_line:
             ready.log(f"waiting: {name} does not resolve to {address} at {server} yet "
                       "(the DHCP server registers it; see `make logs`: dhcp, dns)")
             next_line += 10
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(NAME_PAUSES[1], pause * 2)
     took = time.monotonic() - began
     if took > 0.05:
         ready.log(f"{name} resolves to {address} (after {took:.2f} s)")
+    return True
 
 
 def main() -> int:
@@ -76,7 +81,13 @@ def main() -> int:
         ready.log(f"error: {error}")
         return 1
     programs.start()
-    wait_for_own_name(ready.node_name())
+    if not wait_for_own_name(ready.node_name()):
+        ready.log("the lease names no DNS server or domain: pinging the router instead")
+        try:
+            client.reach_router()
+        except client.BootError as error:
+            ready.log(f"error: {error}")
+            return 1
     ready.mark_ready(started)
     keep_running(pid, argv)
     return 0

@@ -15,8 +15,8 @@ Before udhcpc starts, the host waits (at most PATH_WAIT) until the relay and the
 listen (lanlab/dhcp/probe.py): a DISCOVER sent into a lab still starting would be lost,
 and udhcpc's next one comes a second later.
 
-The host is ready once the script has written the lease and the router answers through
-it; udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
+The host is ready once the script has written the lease and the router forwards for it
+(the lab's DNS server answers the host's name through it, or the router answers a ping); udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
 again if it ever exits.
 
 Every host of a lab runs this at once, so it is written to cost little: only os, socket,
@@ -164,7 +164,7 @@ def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> None:
 
 def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[str]]:
     """Run udhcpc on the interface Docker put on `subnet`; return (its pid, its argv) once
-    the lease is held and the router answers, or raise BootError."""
+    the lease is held, or raise BootError."""
     interface = interface_on(subnet)
     wait_for_dhcp_path(subnet)
     try:
@@ -190,7 +190,16 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
     if lease is None:
         raise BootError(f"udhcpc exited ({exited[0] if exited else '?'}) before a lease was held")
     address, router = lease
-    if not wait_for(lambda: can_ping(router), 30, 0.05):
-        raise BootError(f"leased {address} but the router {router} does not answer")
     say(f"{interface} {address} by DHCP, default via {router}")
     return pid, argv
+
+
+def reach_router() -> None:
+    """Ping the leased default gateway until it answers (at most 30 s), or raise BootError.
+    (A host whose lease names a DNS server proves the router forwards by asking that
+    server for its own name instead: lanlab/hostd.py.)"""
+    lease = read_lease()
+    if lease is None:
+        raise BootError("no lease is held")
+    if not wait_for(lambda: can_ping(lease[1]), 30, 0.05):
+        raise BootError(f"leased {lease[0]} but the router {lease[1]} does not answer")

@@ -136,6 +136,11 @@ def test_the_script_keeps_the_address_once_when_told(tmp_path):
     assert not (tmp_path / "lease").exists(), "and says no lease is held"
 
 
+def test_a_deconfig_with_no_lease_set_runs_nothing(tmp_path):
+    assert run_script(tmp_path, "deconfig") == "", \
+        "at a host's start no lease was set: Docker's address goes at bound, no `ip` needed"
+
+
 BOUND = {"ip": "192.168.7.100", "mask": "24", "router": "192.168.7.1", "dns": "10.0.0.3",
          "domain": "lab.internal", "lease": "3600"}
 
