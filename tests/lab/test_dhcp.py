@@ -231,7 +231,10 @@ def test_requests_on_the_servers_own_subnet_are_not_relayed(lab, plan):
     assert heard, f"the server must hear the svc client itself and say it has no pool:\n{logs[-2000:]}"
     relayed = [line for line in heard if f"[from {plan.svc.router}]" in line]
     assert not relayed, f"the relay must not pass on requests from the server's own subnet:\n{relayed}"
-    assert all("[from 0.0.0.0]" in line for line in heard), f"only the client itself was heard:\n{heard}"
+    # (Lines from other svc clients may be there too: the fuzz test's unicast packets can
+    # still be in the server's queue when this test starts.)
+    assert any("[from 0.0.0.0]" in line for line in heard), \
+        f"the client's own broadcast must be heard directly, not through the relay:\n{heard}"
 
 
 def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 60) -> set[str]:
