@@ -1,4 +1,6 @@
 """The router: forwarding on, reverse-path filtering off, one interface per subnet."""
+import time
+
 from lanlab.control.probe import lab_interface
 
 
@@ -21,7 +23,14 @@ def test_router_holds_dot1_on_every_subnet_found_by_address(node, plan):
 
 
 def test_every_container_is_healthy(lab):
+    """Docker's healthcheck runs every 5 s (compose.yaml): a container restarted by an
+    earlier test may not have been checked yet, so allow a few intervals."""
     from lanlab.control.lab import health, name_of
-    states = {name_of(c): health(c) for c in lab.containers()}
+    deadline = time.monotonic() + 30
+    while True:
+        states = {name_of(c): health(c) for c in lab.containers()}
+        if all(state == "healthy" for state in states.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert set(states) >= {"router", "dhcp", "dns", "alice", "bob", "carol", "files"}, states
     assert all(state == "healthy" for state in states.values()), f"ready means every healthcheck passes: {states}"
