@@ -27,6 +27,7 @@ and by cleanup(). Sizes: LANLAB_BENCH_SIZES (default 10,50,100,200).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import signal
@@ -325,13 +326,29 @@ def generated_size(ctx: Context, hosts: int) -> list[Result]:
     ]
 
 
+def overlapping_routes(routes: list) -> list[str]:
+    """This machine's routes inside the bench's addresses (BASE.0.0/16), the default
+    route aside: a Docker network left there (one with a stale endpoint, moby#42119, even
+    survives `docker network rm`) makes every floor fail with "Pool overlaps"."""
+    space = ipaddress.ip_network(f"{BASE}.0.0/16")
+    return [str(route) for route in routes if route.prefixlen > 0 and route.overlaps(space)]
+
+
 def run(ctx: Context) -> list[Result]:
-    from lanlab.control.lab import Lab
+    from lanlab.control.lab import Lab, host_routes
     left, stuck = remove_bench_projects()
     if left:
         ctx.note(f"removed leftovers of an earlier run: {', '.join(left)}")
     if stuck:
         ctx.note(f"networks that stay after an earlier run (stale endpoints, moby#42119): {', '.join(stuck)}")
+    taken = overlapping_routes(host_routes())
+    if taken:
+        why = (f"this machine already routes {', '.join(taken)}, inside the bench's {BASE}.0.0/16: "
+               "remove that Docker network (`docker network ls`; a stale one needs a restart of "
+               "the Docker engine) or set LANLAB_BENCH_BASE")
+        ctx.note(f"not run: {why}")
+        ctx.say(f"not run: {why}")
+        return []
     ctx.say("making sure the images are built (not timed)")
     Lab.from_env().build()
     results: list[Result] = []
