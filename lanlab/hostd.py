@@ -44,15 +44,15 @@ def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> b
     (lanlab/selfname.py); a line every 10 s says what is awaited. The server is on
     another subnet, so its answer also shows that the router forwards for this host.
     False, at once, if the lease named no DNS server or domain."""
-    lease = client.read_lease()
+    address = client.held_address()
     try:
         with open(resolv_conf) as conf:
             server, domain = selfname.resolver(conf.read())
     except OSError:
         server = domain = None
-    if lease is None or not server or not domain:
+    if address is None or not server or not domain:
         return False
-    name, address = f"{hostname}.{domain}", lease[0].split("/")[0]
+    name = f"{hostname}.{domain}"
     began = time.monotonic()
     next_line, pause = began + 10, NAME_PAUSES[0]
     while not selfname.resolves(name, address, server, wait=0.25):

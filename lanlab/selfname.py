@@ -11,8 +11,8 @@ lab a tenth of a second).
     answers(reply, ident) -> [str]     the A records of a reply to that question
     resolver(text) -> (server, domain) from /etc/resolv.conf as nodes/udhcpc.script writes it
 
-Only os, socket, struct and time are imported (this runs in every host's lean process, lanlab/hostd.py); the
-one function with I/O, `resolves`, is at the end.
+Only os, socket, struct and time are imported (this runs in every host's lean process,
+lanlab/hostd.py); the one function with I/O, `resolves`, is at the end.
 """
 import os
 import socket

@@ -57,24 +57,14 @@ def recipe_hash(method: str, flavour: str = "base") -> str:
     return digest.hexdigest()[:12]
 
 
-_API = []
-
-
-def api():
-    """One Docker API client for every image question (each new one asks the engine its
-    version first)."""
-    import docker
-    if not _API:
-        _API.append(docker.APIClient(version="auto"))
-    return _API[0]
-
-
 def image_id(tag: str) -> str | None:
-    """The image's id, asked through the Docker API (a `docker` CLI call costs ~0.2 s)."""
+    """The image's id, asked through the Docker API (a `docker` CLI call costs ~0.2 s),
+    with the process's one client (lanlab.control.lab.client)."""
     import docker
     import docker.errors
+    from lanlab.control.lab import client
     try:
-        return api().inspect_image(tag)["Id"]
+        return client().api.inspect_image(tag)["Id"]
     except docker.errors.ImageNotFound:
         return None
     except docker.errors.DockerException as error:

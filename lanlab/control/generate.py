@@ -46,6 +46,7 @@ CONFIG_DIR = "/etc/lanlab"
 PLAN_FILE = "plan.json"
 READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.node)
 READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
+READY_VOLUME = f"./{READY_DIR}:{READY_MOUNT}"
 HEALTH_EXECS_PER_SECOND = 2.0
 HEALTH_INTERVAL_LIMITS = (5, 120)
 NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -130,7 +131,7 @@ def network(subnet: topology.Subnet) -> dict:
 def plan_mount() -> dict:
     """The plan (read-only) and the shared ready directory, for every container."""
     return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
-                        f"./{READY_DIR}:{READY_MOUNT}"],
+                        READY_VOLUME],
             "environment": {topology.PLAN_VAR: f"{CONFIG_DIR}/{PLAN_FILE}",
                             "LANLAB_READY_DIR": READY_MOUNT}}
 
@@ -184,7 +185,7 @@ def render_compose(plan: topology.Plan, configs: dict | None = None,
     # Hosts get the ready directory only: nothing in a host reads the plan, and each bind
     # mount is work for Docker at every one of 200 container starts.
     host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
-            "volumes": [f"./{READY_DIR}:{READY_MOUNT}"], "depends_on": ["router"]}
+            "volumes": [READY_VOLUME], "depends_on": ["router"]}
     services = {"router": router_service(plan),
                 "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
                 "dns": service_from_default("dns", plan.dns, plan, configs or {}, default_file)}

@@ -11,8 +11,8 @@ for the next healthcheck and without a `docker exec`:
   (a streamed `docker logs -f`) until that line, and wakes the waiter at once.
 
 One round costs one container list call on top; `changed(seconds)` sleeps until the next
-round is due or a container said ready, whichever comes first. A container that Docker reports
-unhealthy is not ready, whatever it said.
+round is due or a container said ready, whichever comes first. A container that Docker
+reports unhealthy is not ready, whatever it said.
 """
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ listen (lanlab/dhcp/probe.py): a DISCOVER sent into a lab still starting would b
 and udhcpc's next one comes a second later.
 
 The host is ready once the script has written the lease and the router forwards for it
-(the lab's DNS server answers the host's name through it, or the router answers a ping); udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
+(the lab's DNS server answers the host's name through it, or the router answers a ping);
+udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
 again if it ever exits.
 
 Every host of a lab runs this at once, so it is written to cost little: only os, socket,
@@ -54,6 +55,10 @@ def to_text(number: int) -> str:
     return socket.inet_ntoa(number.to_bytes(4, "big"))
 
 
+def netmask(length: int) -> int:
+    return (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+
+
 def parse_subnet(text: str) -> tuple[int, int]:
     """"192.168.7.0/24" -> (network as an integer, prefix length)."""
     try:
@@ -61,15 +66,13 @@ def parse_subnet(text: str) -> tuple[int, int]:
         length = int(prefix)
         if not 0 <= length <= 32:
             raise ValueError
-        mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
-        return to_int(address) & mask, length
+        return to_int(address) & netmask(length), length
     except (ValueError, OSError):
         raise BootError(f"LANLAB_SUBNET={text!r} is not an IPv4 subnet like 192.168.7.0/24") from None
 
 
 def inside(address: int, network: int, length: int) -> bool:
-    mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
-    return address & mask == network
+    return address & netmask(length) == network
 
 
 def broadcast(network: int, length: int) -> str:
@@ -85,12 +88,12 @@ def udhcpc_argv(interface: str, hostname: str, script: str = SCRIPT) -> list[str
 def again_argv(argv: list[str]) -> list[str]:
     """udhcpc's argv to start it again after it died: if a lease is held, ask for that
     address (-r) and leave KEEP, so the script's first deconfig keeps the address."""
-    lease = read_lease()
-    if lease is None:
+    address = held_address()
+    if address is None:
         return argv
     with open(KEEP, "w"):
         pass
-    return argv + ["-r", lease[0].split("/")[0]]
+    return argv + ["-r", address]
 
 
 def parse_lease(text: str) -> tuple[str, str] | None:
@@ -133,6 +136,12 @@ def read_lease() -> tuple[str, str] | None:
             return parse_lease(lease.read())
     except OSError:
         return None
+
+
+def held_address() -> str | None:
+    """The leased address without its prefix length ("192.168.7.20"), or None."""
+    lease = read_lease()
+    return lease[0].split("/")[0] if lease else None
 
 
 QUIET = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),

@@ -17,9 +17,10 @@ Two threads, so that waiting for the disk never stops the server from listening:
 So no ACK leaves before its lease is on disk, and under load one fsync covers many
 ACKs. Receiving and sending happen in different threads, which the GIL lets run at
 once (both spend their time in system calls): on two cores that doubles the highest
-rate against one thread doing both (docs/dhcp.md). A zero-length datagram is lanlab's path probe (lanlab/dhcp/probe.py), not DHCP: it
-is answered with a zero-length datagram. Bad packets cost one log line each (at most 100 lines a second); an error in one
-packet never stops the loop.
+rate against one thread doing both (docs/dhcp.md). A zero-length datagram is lanlab's
+path probe (lanlab/dhcp/probe.py), not DHCP: it is answered with a zero-length datagram.
+Bad packets cost one log line each (at most 100 lines a second); an error in one packet
+never stops the loop.
 """
 from __future__ import annotations
 
