@@ -1,27 +1,36 @@
 """DNS benchmark: lanlab's server against dnsmasq, measured by dnsperf (issue 4).
 
     from bench.bench_dns import measure_all, markdown
-    results = measure_all(duration=5, rate=2000, runs=5)   # a dict, see below
+    results = measure_all(duration=5, rate=2000, runs=5, latency_runs=16)   # a dict, see below
     print(markdown(results))
     run(ctx) -> list[bench.Result]                          # for the `make bench` runner
 
     python -m bench.bench_dns [--duration 5] [--rate 2000] [--runs 5] [--hosts 100]
+                              [--latency-runs 16] [--latency-duration 3] [--floors]
 
 Setup, the same for both servers: one internal Docker network (nothing routes out of
-it), three containers from the lanlab-bench image (Debian's dnsperf and dnsmasq on the
-lanlab base): our server (the working tree's lanlab/ mounted read-only, serving
-lab.internal plus `hosts` names), dnsmasq serving the same names with --host-record
-(A and PTR), no upstream (--no-resolv), no /etc/hosts, listening on its container's
-interface only, and dnsperf. The query file asks for every name's A and every
-address's PTR. Per server and run: the maximum rate (dnsperf with 4 clients, 100 queries
-outstanding, no rate limit, for `duration` seconds) with the server container's CPU time
-per answered query (from Docker's stats: fair even on a busy machine), then the average
-latency at a fixed `rate` queries/s. The servers take turns going first; the median over
-`runs` is reported; the containers
-and the network are removed at the end, whatever happens.
+it), containers from the lanlab-bench image (Debian's dnsperf and dnsmasq on the lanlab
+base): our server (the working tree's lanlab/ mounted read-only, serving lab.internal
+plus `hosts` names), dnsmasq serving the same names with --host-record (A and PTR), no
+upstream (--no-resolv), no /etc/hosts, listening on its container's interface only,
+and dnsperf. The query file asks for every name's A and every address's PTR.
 
-`measure_all` returns {"servers": {"lanlab": {...}, "dnsmasq": {...}}, "ratio": {...}, ...},
-each server with max_qps, latency_ms (at `rate`), cpu_us (per query), lost and rcodes.
+First the highest rate: `runs` runs per server (dnsperf with 4 clients, 100 queries
+outstanding, no rate limit, for `duration` seconds), with the server container's CPU
+time per answered query (from Docker's stats: fair even on a busy machine). Then the
+average latency at a fixed `rate` queries/s: `latency_runs` rounds of `latency_duration`
+seconds, each round every contender one after the other, the order rotated a place a
+round. At a low rate most of a query's time is dnsperf's two threads and the kernel
+waking each side across this machine's two CPUs, and a run's average moves by about
+±5 us, so many short rounds are measured and their median reported, with the
+round-by-round ratio. With `floors` (as `make bench` runs it), a Python and a C loop that
+only echo each query take part in the latency rounds: the least any server could do.
+docs/dns-latency.md says what was traced and tried. The containers and the network are
+removed at the end, whatever happens.
+
+`measure_all` returns {"servers": {"lanlab": {...}, "dnsmasq": {...}}, "ratio": {...},
+"latency_rounds": {...}, ...}, each server with max_qps, latency_ms (at `rate`), cpu_us
+(per query), lost and rcodes.
 """
 from __future__ import annotations
 
@@ -29,6 +38,7 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -86,6 +96,52 @@ def query_file(hosts: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- the floors: the least a UDP responder can do ----------------------------------------
+# Not DNS servers: each answers a query with the query itself, QR and AA set (dnsperf
+# counts it as a NOERROR reply). They show what the machine's wake-ups cost any server.
+
+PYTHON_ECHO = """\
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+while True:
+    wire, peer = s.recvfrom(65535)
+    s.sendto(wire[:2] + bytes((wire[2] | 0x84,)) + wire[3:], peer)
+"""
+
+C_ECHO = """\
+#include <netinet/in.h>
+#include <sys/socket.h>
+int main(void) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0) return 1;
+    for (unsigned char buf[65536];;) {
+        struct sockaddr_in peer;
+        socklen_t size = sizeof peer;
+        ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&peer, &size);
+        if (n < 12) continue;
+        buf[2] |= 0x84;
+        sendto(s, buf, n, 0, (struct sockaddr *)&peer, size);
+    }
+}
+"""
+
+
+def build_c_echo(workdir: Path) -> bool:
+    """Compile the C floor, static, with the machine's gcc; False (and a line) without one."""
+    source = workdir / "echo.c"
+    source.write_text(C_ECHO)
+    try:
+        subprocess.run(["gcc", "-O2", "-static", "-o", str(workdir / "echo"), str(source)],
+                       check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        say(f"no C floor: gcc could not build it ({getattr(error, 'stderr', '') or error}); "
+            "install gcc and libc6-dev to have it")
+        return False
+    return True
+
+
 # --- dnsperf output -----------------------------------------------------------------------
 
 def parse_dnsperf(text: str) -> dict:
@@ -103,7 +159,8 @@ def parse_dnsperf(text: str) -> dict:
 # --- containers ---------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, hosts: int, workdir: Path):
+    def __init__(self, hosts: int, workdir: Path, floors: bool = False):
+        self.floors = floors
         self.client = docker.from_env(timeout=120)
         self.tag = f"lanlab-bench-dns-{os.getpid()}"
         self.workdir = workdir
@@ -123,6 +180,11 @@ class Bench:
                                                    labels={"lanlab.bench": "dns"})
         self.start("lanlab", ["python3", "-m", "lanlab.nameserver.serve", "/bench/lanlab.toml"])
         self.start("dnsmasq", dnsmasq_command(self.hosts))
+        if self.floors:
+            (self.workdir / "echo.py").write_text(PYTHON_ECHO)
+            self.start("python-echo", ["python3", "/bench/echo.py"])
+            if build_c_echo(self.workdir):
+                self.start("c-echo", ["/bench/echo"])
         return self
 
     def __exit__(self, *exc) -> None:
@@ -177,45 +239,85 @@ class Bench:
             container.remove(force=True)
 
 
-def measure(bench: Bench, name: str, duration: int, rate: int) -> dict:
+def peak(bench: Bench, name: str, duration: int) -> dict:
+    """The highest rate, and the server's CPU time per answered query at that rate."""
     before = bench.cpu_ns(name)
-    peak = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-q", "100"])
-    cpu_us = (bench.cpu_ns(name) - before) / 1000 / max(peak["completed"], 1)
-    steady = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-Q", str(rate)])
-    say(f"{name:8} max {peak['qps']:9.0f} q/s (lost {peak['lost']}), {cpu_us:.1f} us CPU/query, "
-        f"at {rate} q/s {steady['latency_ms']:.3f} ms ({steady['rcodes']})")
-    return {"max_qps": peak["qps"], "latency_ms": steady["latency_ms"], "lost": peak["lost"] + steady["lost"],
-            "cpu_us": cpu_us, "rcodes": steady["rcodes"]}
+    figures = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-q", "100"])
+    cpu_us = (bench.cpu_ns(name) - before) / 1000 / max(figures["completed"], 1)
+    say(f"{name:8} max {figures['qps']:9.0f} q/s (lost {figures['lost']}), {cpu_us:.1f} us CPU/query "
+        f"({figures['rcodes']})")
+    return {"max_qps": figures["qps"], "cpu_us": cpu_us, "lost": figures["lost"], "rcodes": figures["rcodes"]}
 
 
-def median_of(samples: list[dict]) -> dict:
-    return {"max_qps": statistics.median(s["max_qps"] for s in samples),
-            "latency_ms": statistics.median(s["latency_ms"] for s in samples),
-            "cpu_us": statistics.median(s["cpu_us"] for s in samples),
-            "lost": sum(s["lost"] for s in samples), "rcodes": samples[-1]["rcodes"],
-            "samples": samples}
+def steady(bench: Bench, name: str, duration: int, rate: int) -> dict:
+    """The average latency at a fixed rate."""
+    figures = bench.dnsperf(name, ["-l", str(duration), "-c", "4", "-Q", str(rate)])
+    say(f"{name:8} at {rate} q/s {figures['latency_ms'] * 1000:.0f} us ({figures['rcodes']})")
+    return {"latency_ms": figures["latency_ms"], "lost": figures["lost"]}
 
 
-def measure_all(duration: int = 5, rate: int = 2000, runs: int = 5, hosts: int = 100) -> dict:
-    """Measure both servers `runs` times, alternating; return the medians and ratios."""
-    samples: dict[str, list[dict]] = {"lanlab": [], "dnsmasq": []}
-    with tempfile.TemporaryDirectory(prefix="lanlab-bench-dns-") as workdir, Bench(hosts, Path(workdir)) as bench:
-        for name in samples:
+def turns(rounds: int, names: list[str]) -> list[list[str]]:
+    """The order of the servers in each round, rotated one place a round: with a multiple
+    of len(names) rounds, each server is measured in each place equally often (the run
+    after another server's tends to be faster by a few microseconds)."""
+    return [names[number % len(names):] + names[:number % len(names)] for number in range(rounds)]
+
+
+def summary(peaks: list[dict], latencies: list[dict]) -> dict:
+    """One server's figures: the medians over its runs, and the runs themselves."""
+    return {"max_qps": statistics.median(s["max_qps"] for s in peaks),
+            "latency_ms": statistics.median(s["latency_ms"] for s in latencies),
+            "cpu_us": statistics.median(s["cpu_us"] for s in peaks),
+            "lost": sum(s["lost"] for s in peaks + latencies), "rcodes": peaks[-1]["rcodes"],
+            "samples": {"peak": peaks, "latency": latencies}}
+
+
+def paired(ours: list[float], theirs: list[float]) -> dict:
+    """Round by round (the two servers measured one after the other): the ratio's median
+    and quartiles, and in how many rounds ours was lower."""
+    ratios = sorted(a / b for a, b in zip(ours, theirs))
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return {"median": statistics.median(ratios), "low": quartiles[0], "high": quartiles[-1],
+            "lower": sum(a < b for a, b in zip(ours, theirs)), "rounds": len(ratios)}
+
+
+def measure_all(duration: int = 5, rate: int = 2000, runs: int = 5, hosts: int = 100,
+                latency_runs: int = 16, latency_duration: int = 3, floors: bool = False) -> dict:
+    """Both servers: `runs` runs at the highest rate, then `latency_runs` rounds at `rate`
+    (a latency average moves by several microseconds from one run to the next, with the
+    machine's scheduling: many short rounds give a steadier median than a few long ones).
+    With `floors`, the two echo floors take part in the latency rounds too.
+    Returns the medians, the ratios and the round-by-round comparison of the latency."""
+    names = ["lanlab", "dnsmasq"]
+    peaks: dict[str, list[dict]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="lanlab-bench-dns-") as workdir, \
+            Bench(hosts, Path(workdir), floors) as bench:
+        contenders = list(bench.containers)  # the servers, then the floors that started
+        latencies: dict[str, list[dict]] = {name: [] for name in contenders}
+        for name in contenders:
             bench.wait_answering(name)
-        for number in range(1, runs + 1):
-            say(f"run {number}/{runs}: {duration} s at full speed, then {duration} s at {rate} q/s, each server")
-            order = list(samples) if number % 2 else list(reversed(samples))  # neither always goes first
+        for number, order in enumerate(turns(runs, names), 1):
+            say(f"run {number}/{runs}: {duration} s at full speed, each server")
             for name in order:
-                samples[name].append(measure(bench, name, duration, rate))
-    servers = {name: median_of(values) for name, values in samples.items()}
+                peaks[name].append(peak(bench, name, duration))
+        for number, order in enumerate(turns(latency_runs, contenders), 1):
+            say(f"round {number}/{latency_runs}: {latency_duration} s at {rate} q/s, each of {len(order)}")
+            for name in order:
+                latencies[name].append(steady(bench, name, latency_duration, rate))
+    servers = {name: summary(peaks[name], latencies[name]) for name in names}
     ours, theirs = servers["lanlab"], servers["dnsmasq"]
     return {
         "date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "load": os.getloadavg()[0],
         "duration_s": duration, "rate": rate, "runs": runs, "names": hosts + 2,
+        "latency_runs": latency_runs, "latency_duration_s": latency_duration,
         "servers": servers,
+        "floors": {name: {"latency_ms": statistics.median(s["latency_ms"] for s in latencies[name]),
+                          "samples": latencies[name]} for name in contenders if name not in names},
         "ratio": {"max_qps": ours["max_qps"] / theirs["max_qps"],
                   "latency": ours["latency_ms"] / theirs["latency_ms"],
                   "cpu": ours["cpu_us"] / theirs["cpu_us"]},
+        "latency_rounds": paired([s["latency_ms"] for s in latencies["lanlab"]],
+                                 [s["latency_ms"] for s in latencies["dnsmasq"]]),
     }
 
 
@@ -223,13 +325,23 @@ def markdown(results: dict) -> str:
     rows = ["| server | max queries/s | avg latency at {rate} q/s | server CPU per query | lost | response codes |"
             .format(**results), "|---|---:|---:|---:|---:|---|"]
     for name, server in results["servers"].items():
-        rows.append(f"| {name} | {server['max_qps']:,.0f} | {server['latency_ms']:.3f} ms | {server['cpu_us']:.1f} us "
-                    f"| {server['lost']} | {server['rcodes']} |")
+        rows.append(f"| {name} | {server['max_qps']:,.0f} | {server['latency_ms'] * 1000:.1f} us | "
+                    f"{server['cpu_us']:.1f} us | {server['lost']} | {server['rcodes']} |")
+    for name, floor in results.get("floors", {}).items():
+        rows.append(f"| {name} (floor: echoes the query, no DNS work) | - | {floor['latency_ms'] * 1000:.1f} us | - | | |")
     ratio = results["ratio"]
     rows.append(f"| lanlab / dnsmasq | {ratio['max_qps']:.2f}x | {ratio['latency']:.2f}x | {ratio['cpu']:.2f}x | | |")
-    note = (f"\ndnsperf, {results['names']} names (A and PTR), median of {results['runs']} runs of "
-            f"{results['duration_s']} s each; {results['cpus']} CPUs, load {results['load']:.1f}, {results['date']}.")
+    note = (f"\ndnsperf, {results['names']} names (A and PTR); the highest rate: median of {results['runs']} runs "
+            f"of {results['duration_s']} s; the latency: median of {results['latency_runs']} rounds of "
+            f"{results['latency_duration_s']} s. {rounds_line(results)} "
+            f"{results['cpus']} CPUs, load {results['load']:.1f}, {results['date']}.")
     return "\n".join(rows) + "\n" + note
+
+
+def rounds_line(results: dict) -> str:
+    rounds = results["latency_rounds"]
+    return (f"Latency round by round: lanlab lower in {rounds['lower']} of {rounds['rounds']}; "
+            f"lanlab / dnsmasq median {rounds['median']:.2f}x, quartiles {rounds['low']:.2f}-{rounds['high']:.2f}x.")
 
 
 def run(ctx) -> list:
@@ -238,11 +350,12 @@ def run(ctx) -> list:
     from bench import Result
 
     ensure_bench_image(ctx.say)
-    results = measure_all()
+    results = measure_all(floors=True)
     ours, theirs = results["servers"]["lanlab"], results["servers"]["dnsmasq"]
     peer = "dnsmasq (--host-record, no cache, no upstream)"
-    commands = ("dnsperf -s SERVER -d queries.txt -t 2 -l 5 -c 4 -q 100     (the highest rate)",
-                f"dnsperf -s SERVER -d queries.txt -t 2 -l 5 -c 4 -Q {results['rate']}   (the latency)",
+    commands = (f"dnsperf -s SERVER -d queries.txt -t 2 -l {results['duration_s']} -c 4 -q 100     (the highest rate)",
+                f"dnsperf -s SERVER -d queries.txt -t 2 -l {results['latency_duration_s']} -c 4 "
+                f"-Q {results['rate']}   (the latency)",
                 "python -m bench.bench_dns")
     ctx.note(markdown(results))
     return [
@@ -251,10 +364,10 @@ def run(ctx) -> list:
                peer=round(theirs["max_qps"]), unit="queries/s", higher_is_better=True,
                target=">= 1x dnsmasq", met=ours["max_qps"] >= theirs["max_qps"],
                notes=f"lost {ours['lost']} (dnsmasq {theirs['lost']})", commands=commands),
-        Result(name=f"DNS average latency at {results['rate']} queries/s, median of {results['runs']}",
-               ours=round(ours["latency_ms"], 3), peer_name=peer, peer=round(theirs["latency_ms"], 3),
-               unit="ms", higher_is_better=False, target="<= 1x dnsmasq",
-               met=ours["latency_ms"] <= theirs["latency_ms"], commands=commands),
+        Result(name=f"DNS average latency at {results['rate']} queries/s, median of {results['latency_runs']} rounds",
+               ours=round(ours["latency_ms"] * 1000, 1), peer_name=peer, peer=round(theirs["latency_ms"] * 1000, 1),
+               unit="us", higher_is_better=False, target="<= 1x dnsmasq",
+               met=ours["latency_ms"] <= theirs["latency_ms"], notes=rounds_line(results), commands=commands),
         Result(name="DNS server CPU time per query at the highest rate", ours=round(ours["cpu_us"], 1),
                peer_name=peer, peer=round(theirs["cpu_us"], 1), unit="us", higher_is_better=False,
                notes="the container's CPU time (Docker's stats) over queries answered", commands=commands),
@@ -270,12 +383,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="lanlab DNS server against dnsmasq, measured by dnsperf")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     parser.add_argument("--rate", type=int, default=2000, help="fixed rate for the latency figure (default 2000)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per server; the median is reported (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="runs at the highest rate per server (default 5)")
+    parser.add_argument("--latency-runs", type=int, default=16, help="rounds at --rate per server (default 16)")
+    parser.add_argument("--latency-duration", type=int, default=3, help="seconds per latency round (default 3)")
     parser.add_argument("--hosts", type=int, default=100, help="names served besides dns and dhcp (default 100)")
+    parser.add_argument("--floors", action="store_true",
+                        help="also measure the latency of a Python and a C UDP echo loop (the floors)")
     args = parser.parse_args(argv)
     try:
         ensure_bench_image(say)
-        results = measure_all(args.duration, args.rate, args.runs, args.hosts)
+        results = measure_all(args.duration, args.rate, args.runs, args.hosts,
+                              args.latency_runs, args.latency_duration, args.floors)
     except docker.errors.DockerException as error:
         print(f"bench-dns: error: {error}", file=sys.stderr)
         return 1

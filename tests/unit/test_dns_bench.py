@@ -65,9 +65,35 @@ def test_both_servers_serve_the_same_names():
 
 
 def test_markdown_table_has_both_servers_and_the_ratio():
-    server = {"max_qps": 100000.0, "latency_ms": 0.2, "cpu_us": 5.0, "lost": 0, "rcodes": "NOERROR 100 (100.00%)"}
+    server = {"max_qps": 100000.0, "latency_ms": 0.05, "cpu_us": 5.0, "lost": 0, "rcodes": "NOERROR 100 (100.00%)"}
     results = {"date": "2026-01-01 00:00", "cpus": 2, "load": 0.5, "duration_s": 5, "rate": 2000, "runs": 3,
-               "names": 102, "servers": {"lanlab": server, "dnsmasq": server},
-               "ratio": {"max_qps": 1.0, "latency": 1.0, "cpu": 1.0}}
+               "latency_runs": 15, "latency_duration_s": 3, "names": 102,
+               "servers": {"lanlab": server, "dnsmasq": server},
+               "ratio": {"max_qps": 1.0, "latency": 1.0, "cpu": 1.0},
+               "latency_rounds": {"median": 0.98, "low": 0.9, "high": 1.05, "lower": 9, "rounds": 15}}
+    results["floors"] = {"c-echo": {"latency_ms": 0.0612}}
     table = bench_dns.markdown(results)
-    assert "| lanlab | 100,000 |" in table and "| dnsmasq |" in table and "1.00x" in table, table
+    assert "| c-echo (floor: echoes the query, no DNS work) | - | 61.2 us |" in table, table
+    assert "| lanlab | 100,000 | 50.0 us |" in table and "| dnsmasq |" in table and "1.00x" in table, table
+    assert "lanlab lower in 9 of 15" in table and "0.90-1.05x" in table, \
+        "the reader sees how the two servers compared round by round, not only the medians"
+
+
+def test_rounds_are_compared_pair_by_pair():
+    rounds = bench_dns.paired([50.0, 60.0, 40.0, 55.0], [55.0, 50.0, 50.0, 55.0])
+    assert rounds["lower"] == 2, "a tie is not a win: lower means strictly lower"
+    assert rounds["rounds"] == 4
+    assert rounds["median"] == pytest.approx((50 / 55 + 1.0) / 2), "the median of the four round ratios"
+    assert rounds["low"] <= rounds["median"] <= rounds["high"]
+
+
+def test_neither_server_always_goes_first():
+    orders = bench_dns.turns(4, ["lanlab", "dnsmasq"])
+    assert [order[0] for order in orders] == ["lanlab", "dnsmasq", "lanlab", "dnsmasq"], \
+        "the run after another server's is faster by a few microseconds: the servers take turns"
+    names = ["lanlab", "dnsmasq", "python-echo", "c-echo"]
+    orders = bench_dns.turns(8, names)
+    for name in names:
+        places = [order.index(name) for order in orders]
+        assert sorted(places) == [0, 0, 1, 1, 2, 2, 3, 3], f"{name} is measured in every place equally often"
+    assert all(sorted(order) == sorted(names) for order in orders), "every round measures every contender once"
