@@ -19,8 +19,8 @@ First the highest rate: `runs` runs per server (dnsperf with 4 clients, 100 quer
 outstanding, no rate limit, for `duration` seconds), with the server container's CPU
 time per answered query (from Docker's stats: fair even on a busy machine). Then the
 average latency at a fixed `rate` queries/s: `latency_runs` rounds of `latency_duration`
-seconds, each round every contender one after the other, the order rotated a place a
-round. At a low rate most of a query's time is dnsperf's two threads and the kernel
+seconds, each round every contender one after the other, in the orders of a Williams
+square (see turns). At a low rate most of a query's time is dnsperf's two threads and the kernel
 waking each side across this machine's two CPUs, and a run's average moves by about
 ±5 us, so many short rounds are measured and their median reported, with the
 round-by-round ratio. With `floors` (as `make bench` runs it), a Python and a C loop that
@@ -257,10 +257,20 @@ def steady(bench: Bench, name: str, duration: int, rate: int) -> dict:
 
 
 def turns(rounds: int, names: list[str]) -> list[list[str]]:
-    """The order of the servers in each round, rotated one place a round: with a multiple
-    of len(names) rounds, each server is measured in each place equally often (the run
-    after another server's tends to be faster by a few microseconds)."""
-    return [names[number % len(names):] + names[:number % len(names)] for number in range(rounds)]
+    """The order of the contenders in each round, from a Williams square: within every
+    len(names) rounds (2 * len(names) for an odd number), each contender is measured in
+    each place equally often and follows each other contender equally often. Both
+    matter here: a run's latency depends on the run before it (the run after another
+    server's run was ~4 us faster than the run after its own), and a plain rotation
+    would give each contender the same predecessor every time."""
+    count = len(names)
+    first = [0]
+    for step in range(1, count):  # 0, 1, n-1, 2, n-2, ...
+        first.append((step + 1) // 2 if step % 2 else count - step // 2)
+    square = [[(place + shift) % count for place in first] for shift in range(count)]
+    if count % 2:
+        square += [list(reversed(row)) for row in square]
+    return [[names[index] for index in square[number % len(square)]] for number in range(rounds)]
 
 
 def summary(peaks: list[dict], latencies: list[dict]) -> dict:

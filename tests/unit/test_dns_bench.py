@@ -89,11 +89,60 @@ def test_rounds_are_compared_pair_by_pair():
 
 def test_neither_server_always_goes_first():
     orders = bench_dns.turns(4, ["lanlab", "dnsmasq"])
-    assert [order[0] for order in orders] == ["lanlab", "dnsmasq", "lanlab", "dnsmasq"], \
+    assert orders == [["lanlab", "dnsmasq"], ["dnsmasq", "lanlab"]] * 2, \
         "the run after another server's is faster by a few microseconds: the servers take turns"
-    names = ["lanlab", "dnsmasq", "python-echo", "c-echo"]
-    orders = bench_dns.turns(8, names)
+
+
+@pytest.mark.parametrize("count", [2, 3, 4, 5])
+def test_every_contender_is_measured_in_every_place_and_after_every_other(count):
+    names = [f"s{i}" for i in range(count)]
+    rows = 2 * count if count % 2 else count
+    orders = bench_dns.turns(rows, names)
+    assert all(sorted(order) == names for order in orders), "every round measures every contender once"
     for name in names:
-        places = [order.index(name) for order in orders]
-        assert sorted(places) == [0, 0, 1, 1, 2, 2, 3, 3], f"{name} is measured in every place equally often"
-    assert all(sorted(order) == sorted(names) for order in orders), "every round measures every contender once"
+        places = sorted(order.index(name) for order in orders)
+        assert places == sorted(list(range(count)) * (rows // count)), f"{name} in every place equally often"
+    pairs = [(a, b) for order in orders for a, b in zip(order, order[1:])]
+    for a in names:
+        for b in names:
+            if a != b:
+                assert pairs.count((a, b)) == rows // count, \
+                    f"{b} follows {a} as often as any other pair: a run depends on the run before it"
+
+
+def test_the_python_floor_answers_what_dnsperf_counts(monkeypatch):
+    """The Python floor, run against a fake socket: it must set QR and AA and keep the ID,
+    or dnsperf would not count its replies and the floor would measure nothing."""
+    query = bytes.fromhex("1234" "0100" "0001 0000 0000 0000".replace(" ", "")) + b"\x04h001\x03lab\x08internal\x00\x00\x01\x00\x01"
+    sent = []
+
+    class FakeSocket:
+        def __init__(self, *args):
+            self.queue = [(query, ("192.0.2.9", 5353))]
+
+        def bind(self, address):
+            assert address == ("0.0.0.0", 53)
+
+        def recvfrom(self, size):
+            if not self.queue:
+                raise StopIteration  # ends the floor's endless loop
+            return self.queue.pop()
+
+        def sendto(self, data, peer):
+            sent.append((data, peer))
+
+    import socket
+    monkeypatch.setattr(socket, "socket", FakeSocket)
+    with pytest.raises(StopIteration):
+        exec(compile(bench_dns.PYTHON_ECHO, "echo.py", "exec"), {})
+    (reply, peer), = sent
+    assert peer == ("192.0.2.9", 5353) and reply[:2] == query[:2], "the reply goes back with the query's ID"
+    assert reply[2] & 0x84 == 0x84 and reply[3:] == query[3:], "QR and AA set, the rest as asked"
+
+
+def test_the_c_floor_builds_where_gcc_is(tmp_path):
+    import shutil
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc on this machine: the bench skips the C floor too")
+    assert bench_dns.build_c_echo(tmp_path), "the C floor compiles, statically, with the machine's gcc"
+    assert (tmp_path / "echo").stat().st_mode & 0o111, "and is a program the container can run"
