@@ -20,9 +20,9 @@ outstanding, no rate limit, for `duration` seconds), with the server container's
 time per answered query (from Docker's stats: fair even on a busy machine). Then the
 average latency at a fixed `rate` queries/s: `latency_runs` rounds of `latency_duration`
 seconds, each round every contender one after the other, in the orders of a Williams
-square (see turns). At a low rate most of a query's time is dnsperf's two threads and the kernel
-waking each side across this machine's two CPUs, and a run's average moves by about
-±5 us, so many short rounds are measured and their median reported, with the
+square (see turns). At a low rate most of a query's time is dnsperf's two threads and
+the kernel waking each side across this machine's two CPUs, and a run's average moves
+by about ±5 us, so many short rounds are measured and their median reported, with the
 round-by-round ratio. With `floors` (as `make bench` runs it), a Python and a C loop that
 only echo each query take part in the latency rounds: the least any server could do.
 docs/dns-latency.md says what was traced and tried. The containers and the network are
@@ -136,8 +136,8 @@ def build_c_echo(workdir: Path) -> bool:
         subprocess.run(["gcc", "-O2", "-static", "-o", str(workdir / "echo"), str(source)],
                        check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as error:
-        say(f"no C floor: gcc could not build it ({getattr(error, 'stderr', '') or error}); "
-            "install gcc and libc6-dev to have it")
+        why = (getattr(error, "stderr", None) or str(error)).strip().splitlines()[0]
+        say(f"no C floor: gcc could not build it ({why}); install gcc and libc6-dev to have it")
         return False
     return True
 
