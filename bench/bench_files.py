@@ -36,7 +36,7 @@ from lanlab.control.lab import Lab, exec_in
 
 BIG = "bench-1g.bin"
 IPERF_PORT = 5201
-SERVER_PROCESS = "python3 -S /opt/lanlab/nodes/entrypoint.py"  # the host's one process (lanlab/hostd.py)
+SERVER_PROCESS = "python3 -S /opt/lanlab/nodes/entrypoint.py"  # the host's one process (lanlab/host/program.py)
 RATE = re.compile(r"(\d+) bytes in ([\d.]+) s")
 
 

@@ -13,7 +13,7 @@ COMPOSE_HTTP_TIMEOUT=300.
   Median of LANLAB_BENCH_RUNS runs (5).
 - Generated labs (issue 6): 10, 50, 100 and 200 hosts in 10 subnets
   (`make up SUBNETS=10 HOSTS=M`); ready means every host finished its start: it holds
-  its lease and the lab's DNS server answers its name (lanlab/hostd.py). Median of
+  its lease and the lab's DNS server answers its name (lanlab/host/program.py). Median of
   LANLAB_BENCH_GEN_RUNS runs (3) up to 100 hosts, one run at 200; floor and lab
   interleaved.
 - Memory per idle host: 10 s after ready, the sum over the container's processes of

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.dhcp import serve
 
 

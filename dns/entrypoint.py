@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.nameserver import serve
 
 CONFIG = Path(__file__).with_name("lab.toml")

@@ -1,9 +1,9 @@
 """A lab host's start: `python3 -S /opt/lanlab/nodes/entrypoint.py` (the Dockerfile's
-CMD; PYTHONPATH names lanlab, since -S leaves out site). Everything is in lanlab/hostd.py:
+CMD; PYTHONPATH names lanlab, since -S leaves out site). Everything is in lanlab/host/program.py:
 the DHCP boot, the host's programs, the ready marker, udhcpc kept running."""
 import sys
 
-from lanlab import hostd
+from lanlab.host import program as hostd
 
 if __name__ == "__main__":
     sys.exit(hostd.main())

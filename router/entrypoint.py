@@ -4,7 +4,7 @@ import os
 import sys
 import time
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.dhcp import relay_loop
 
 

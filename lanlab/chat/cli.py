@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.chat import listener, message
 from lanlab.chat.message import PORT
 

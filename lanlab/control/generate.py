@@ -8,7 +8,7 @@ compose.yaml:
                    the hosts, which do not read it: a mount costs every container start)
                    (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
     ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
-                   named after itself when ready (lanlab.ready.mark_ready)
+                   named after itself when ready (lanlab.host.ready.mark_ready)
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
     dhcp.toml      if lanlab.dhcp.config.render_toml exists: the DHCP server's pools and
                    reservations for this plan (LANLAB_DHCP_CONFIG=/etc/lanlab/dhcp.toml)
@@ -44,7 +44,7 @@ from lanlab.control.compose import ROOT
 BUILD = ROOT / "build"
 CONFIG_DIR = "/etc/lanlab"
 PLAN_FILE = "plan.json"
-READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.node)
+READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.host.node)
 READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
 READY_VOLUME = f"./{READY_DIR}:{READY_MOUNT}"
 HEALTH_EXECS_PER_SECOND = 2.0

@@ -412,7 +412,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
-    from lanlab import node
+    from lanlab.host import node
 
     both = container.exec_run(["sh", "-c", "ip -j addr show; echo; ip -j route show"]).output.decode()
     addr, _, route = both.partition("\n")

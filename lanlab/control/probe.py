@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from lanlab import node as nodelib
+from lanlab.host import node as nodelib
 from lanlab import topology
 from lanlab.control.lab import Lab, Output, exec_in
 

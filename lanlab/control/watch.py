@@ -1,6 +1,6 @@
 """Follow a lab's containers from created to ready, cheaply enough for 200 of them.
 
-A container is ready when it finished its own start (lanlab.node.mark_ready), or
+A container is ready when it finished its own start (lanlab.host.node.mark_ready), or
 Docker's healthcheck already calls it healthy. The start's end is seen without waiting
 for the next healthcheck and without a `docker exec`:
 

@@ -15,5 +15,5 @@ Only `loops` and `dnsq` do I/O on sockets; `leases` does file I/O and nothing el
 def client_id_for(hostname: str) -> bytes:
     """The stable client identifier (option 61) lab hosts send: type 0 and the host name
     (RFC 2132 9.14), so a host keeps its lease when Docker gives it a new MAC. Here, with
-    no imports, because every host imports it (lanlab/dhcp/client.py) and memory counts."""
+    no imports, because every host imports it (lanlab/host/dhcp_client.py) and memory counts."""
     return b"\x00" + hostname.encode("ascii")

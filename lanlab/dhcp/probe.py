@@ -11,7 +11,7 @@ zero-length datagram to the sender:
                  links (lanlab/dhcp/relay_loop.py): an answer means relay AND server listen
     a host       before it starts udhcpc, broadcasts probes on its own subnet, with the
                  address Docker gave it, until the relay (or a server on that subnet)
-                 answers, or `timeout` passes (lanlab/hostd.py via lanlab.dhcp.client)
+                 answers, or `timeout` passes (lanlab/host/program.py via lanlab.host.dhcp_client)
 
 Why: Docker starts a lab's containers in no fixed order, and a DISCOVER sent before the
 relay and the server listen is lost; udhcpc then waits a whole second (-T 1, its smallest

@@ -3,7 +3,7 @@
     python3 -m lanlab.dhcp.relay_loop SERVER      (or start(server) from the router's start)
 
 Every interface whose subnet does not hold the DHCP server is a client link; the one
-that does is the server side. Interfaces are found by their addresses (lanlab.node),
+that does is the server side. Interfaces are found by their addresses (lanlab.host.node),
 never by name. One UDP socket on port 67 is bound to each interface (SO_BINDTODEVICE),
 so the interface a broadcast came in on is the socket it came to:
 
@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.dhcp import codec, probe
 from lanlab.dhcp.relay import Link, Relay, Send
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket

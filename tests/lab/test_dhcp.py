@@ -133,7 +133,7 @@ def test_udhcpc_is_started_again_if_it_dies_and_the_address_stays(node):
         if after and after != before and logs.count(obtained) > count:
             break
         time.sleep(0.2)
-    assert after and after != before, "bob's udhcpc was killed and not started again by lanlab.hostd"
+    assert after and after != before, "bob's udhcpc was killed and not started again by lanlab.host.program"
     assert logs.count(obtained) > count, f"the new udhcpc must get {address} again:\n{logs[-2000:]}"
     assert all(seen == address for seen in held), \
         f"bob must hold {address} all along while its new udhcpc asks for it again, saw {held}"

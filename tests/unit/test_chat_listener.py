@@ -214,7 +214,7 @@ def test_interactive_chat_sends_and_receives(port):
 
 
 def test_own_broadcast_uses_the_interface_toward_the_gateway(monkeypatch):
-    from lanlab import node
+    from lanlab.host import node
     import ipaddress
     monkeypatch.setattr(node, "interfaces", lambda: [
         node.Interface("eth1", "", (ipaddress.ip_interface("10.9.9.9/8"),)),

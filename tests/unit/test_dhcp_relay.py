@@ -14,7 +14,7 @@ from dhcp_helpers import IP, request, small_config  # noqa: E402
 from lanlab.dhcp import codec, relay_loop  # noqa: E402
 from lanlab.dhcp.relay import Link, Relay  # noqa: E402
 from lanlab.dhcp.server import Server  # noqa: E402
-from lanlab.node import Interface  # noqa: E402
+from lanlab.host.node import Interface  # noqa: E402
 
 LAN_A = Link("eth1", ipaddress.IPv4Interface("192.168.7.1/24"))
 LAN_B = Link("eth0", ipaddress.IPv4Interface("192.168.13.1/24"))

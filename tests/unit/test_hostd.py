@@ -1,4 +1,4 @@
-"""lanlab.hostd and its DHCP boot (lanlab/dhcp/client.py): what every lab host runs.
+"""lanlab.host.program and its DHCP boot (lanlab/host/dhcp_client.py): what every lab host runs.
 No Docker needed."""
 import os
 import subprocess
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from lanlab import hostd
-from lanlab.dhcp import client
+from lanlab.host import program as hostd
+from lanlab.host import dhcp_client as client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HEAVY = ("ipaddress", "subprocess", "pathlib", "dataclasses", "json", "typing", "argparse")
@@ -21,7 +21,7 @@ def lean_env() -> dict:
 def test_a_host_imports_nothing_heavy():
     """Every host of a 200-host lab starts this process at once and keeps it: each module
     here costs 200 times, in CPU at the start and in memory after."""
-    code = ("import sys, lanlab.hostd, lanlab.chat.listener, lanlab.dhcp.client; "
+    code = ("import sys, lanlab.host.program, lanlab.chat.listener, lanlab.host.dhcp_client; "
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-S", "-c", code], env=lean_env(), capture_output=True,
                          text=True, check=True).stdout.split()
@@ -82,7 +82,7 @@ def test_udhcpc_is_started_again_when_it_exits(tmp_path):
     script = tmp_path / "fake-udhcpc"
     script.write_text(f"#!/bin/sh\necho run >> {marker}\nexit 3\n")
     script.chmod(0o755)
-    code = ("import os; from lanlab import hostd\n"
+    code = ("import os; from lanlab.host import program as hostd\n"
             f"pid = os.posix_spawnp({str(script)!r}, [{str(script)!r}], os.environ)\n"
             f"hostd.keep_running(pid, [{str(script)!r}], pause=0.05)\n")
     env = {**lean_env(), "LANLAB_RUN": str(tmp_path)}

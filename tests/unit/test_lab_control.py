@@ -8,7 +8,8 @@ from contextlib import redirect_stderr
 
 import pytest
 
-from lanlab import node, ready
+from lanlab.host import ready
+from lanlab.host import node
 from lanlab.control import __main__ as cli
 from lanlab.control import images, watch
 from lanlab.control.errors import LabError
@@ -117,7 +118,7 @@ def test_proc_routes_are_decoded():
 
 
 @pytest.mark.parametrize("path,ignored", [
-    ("lanlab/node.py", False), ("nodes/bin/ipcalc", False), (".venv/bin/python", True),
+    ("lanlab/host/node.py", False), ("nodes/bin/ipcalc", False), (".venv/bin/python", True),
     ("tests/unit/test_x.py", True), ("lanlab/__pycache__/x.pyc", True), ("build/x/compose.yaml", True),
     ("lanlab.egg-info/PKG-INFO", True),
 ])

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from lanlab import node
+from lanlab.host import node
 
 IP_ADDR = json.dumps([
     {"ifname": "lo", "link_type": "loopback", "address": "00:00:00:00:00:00",

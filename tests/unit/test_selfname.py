@@ -1,4 +1,4 @@
-"""lanlab.selfname: the one DNS query a host makes before it says ready. dnspython (which
+"""lanlab.host.selfname: the one DNS query a host makes before it says ready. dnspython (which
 no one here wrote) reads our query and writes the replies we read. No Docker needed."""
 import socket
 import threading
@@ -8,7 +8,7 @@ import dns.rcode
 import dns.rrset
 import pytest
 
-from lanlab import selfname
+from lanlab.host import selfname
 
 
 def test_the_query_is_golden_and_dnspython_reads_it():

@@ -1,26 +1,28 @@
 """A lab host's one process, from its start to its end: the DHCP boot, the host's
 programs, its ready marker, and its DHCP client kept running.
 
-    python3 -S -m lanlab.hostd          (nodes/entrypoint.py; PYTHONPATH names lanlab)
+    python3 -S -m lanlab.host.program          (nodes/entrypoint.py; PYTHONPATH names lanlab)
 
 A lab runs one of these per host, all starting at once, and then idle: so the process is
-small at both. `-S` skips site; the boot (lanlab/dhcp/client.py) uses only os, socket,
+small at both. `-S` skips site; the boot (lanlab/host/dhcp_client.py) uses only os, socket,
 fcntl and struct (the interface is found by ioctl, programs are started by posix_spawn);
 the programs add threading and the chat listener. Measured in the default lab: about
 30 ms of CPU for the whole boot and 10.5 MiB resident once idle; an idle host with
 udhcpc and Docker's init is about 13 MiB (docs/dhcp.md).
 
 Once the programs listen and the lab's DNS server answers the host's name with its
-address (lanlab/selfname.py), the host says ready; then it waits on udhcpc and starts it
+address (lanlab/host/selfname.py), the host says ready; then it waits on udhcpc and starts it
 again, a second later, whenever it exits, asking for the same address and keeping it
-meanwhile (lanlab.dhcp.client.again_argv).
+meanwhile (lanlab.host.dhcp_client.again_argv).
 """
 import os
 import sys
 import time
 
-from lanlab import programs, ready, selfname
-from lanlab.dhcp import client
+from lanlab.host import selfname
+from lanlab.host import programs
+from lanlab.host import ready
+from lanlab.host import dhcp_client as client
 
 NAME_PAUSES = (0.02, 0.5)  # between DNS questions: first, and at most (200 hosts ask at once)
 
@@ -41,7 +43,7 @@ def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
 
 def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> bool:
     """Until the lab's DNS server answers this host's name with its leased address
-    (lanlab/selfname.py); a line every 10 s says what is awaited. The server is on
+    (lanlab/host/selfname.py); a line every 10 s says what is awaited. The server is on
     another subnet, so its answer also shows that the router forwards for this host.
     False, at once, if the lease named no DNS server or domain."""
     address = client.held_address()

@@ -12,7 +12,7 @@ lab a tenth of a second).
     resolver(text) -> (server, domain) from /etc/resolv.conf as nodes/udhcpc.script writes it
 
 Only os, socket, struct and time are imported (this runs in every host's lean process,
-lanlab/hostd.py); the one function with I/O, `resolves`, is at the end.
+lanlab/host/program.py); the one function with I/O, `resolves`, is at the end.
 """
 import os
 import socket

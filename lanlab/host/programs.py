@@ -1,4 +1,4 @@
-"""The hosts' programs, started once a host's network is up (lanlab/hostd.py).
+"""The hosts' programs, started once a host's network is up (lanlab/host/program.py).
 
 Every host listens for chat on UDP 9090; the host whose LANLAB_ROLE is `files` also serves
 /srv/files on TCP 9090. Both run as threads of the host's one process rather than as
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from lanlab import ready
+from lanlab.host import ready
 
 
 def start(env=None) -> None:

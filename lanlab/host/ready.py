@@ -7,8 +7,8 @@ leaves a file named after itself in LANLAB_READY_DIR, a directory shared with th
 control, which then sees 200 hosts get ready by listing one directory, with no Docker
 call per host.
 
-Kept apart from lanlab.node (which needs ipaddress, json and subprocess for the start-up)
-because a host's one process (lanlab/hostd.py) imports only this: every host's memory
+Kept apart from lanlab.host.node (which needs ipaddress, json and subprocess for the start-up)
+because a host's one process (lanlab/host/program.py) imports only this: every host's memory
 and start-up CPU counts.
 """
 import os

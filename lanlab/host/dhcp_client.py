@@ -17,12 +17,12 @@ and udhcpc's next one comes a second later.
 
 The host is ready once the script has written the lease and the router forwards for it
 (the lab's DNS server answers the host's name through it, or the router answers a ping);
-udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.hostd starts it
+udhcpc keeps running, renewing at T1 and rebinding at T2, and lanlab.host.program starts it
 again if it ever exits.
 
 Every host of a lab runs this at once, so it is written to cost little: only os, socket,
 fcntl and struct (no ipaddress, json or subprocess; the interface is found by ioctl, not
-by running `ip`), inside the host's one lean process (lanlab/hostd.py).
+by running `ip`), inside the host's one lean process (lanlab/host/program.py).
 """
 import fcntl
 import os
@@ -31,7 +31,7 @@ import struct
 import time
 
 from lanlab.dhcp import client_id_for, probe
-from lanlab.ready import log as say, wait_for
+from lanlab.host.ready import log as say, wait_for
 
 RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
 LEASE = os.path.join(RUN, "lease")
@@ -206,7 +206,7 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
 def reach_router() -> None:
     """Ping the leased default gateway until it answers (at most 30 s), or raise BootError.
     (A host whose lease names a DNS server proves the router forwards by asking that
-    server for its own name instead: lanlab/hostd.py.)"""
+    server for its own name instead: lanlab/host/program.py.)"""
     lease = read_lease()
     if lease is None:
         raise BootError("no lease is held")
