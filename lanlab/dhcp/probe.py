@@ -8,7 +8,7 @@ zero-length datagram to the sender:
     the server   answers every probe (lanlab/dhcp/serve.py)
     the relay    broadcasts probes on the server's subnet from its start until the server
                  answers one, and from then on answers the probes heard on its client
-                 links (lanlab/dhcp/relay_loop.py): an answer means relay AND server listen
+                 links (lanlab/router/program.py): an answer means relay AND server listen
     a host       before it starts udhcpc, broadcasts probes on its own subnet, with the
                  address Docker gave it, until the relay (or a server on that subnet)
                  answers, or `timeout` passes (lanlab/host/program.py via lanlab.host.dhcp_client)

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dhcp_helpers import SERVER, dora, request, small_config  # noqa: E402
 
 from lanlab.dhcp import codec  # noqa: E402
-from lanlab.dhcp.relay import Link, Relay  # noqa: E402
+from lanlab.router.handler import Link, Relay  # noqa: E402
 from lanlab.dhcp.server import Server  # noqa: E402
 
 NOW = 1_700_000_000.0

@@ -11,8 +11,9 @@ from scapy.layers.dhcp import BOOTP, DHCP
 sys.path.insert(0, str(Path(__file__).parent))
 from dhcp_helpers import IP, request, small_config  # noqa: E402
 
-from lanlab.dhcp import codec, relay_loop  # noqa: E402
-from lanlab.dhcp.relay import Link, Relay  # noqa: E402
+from lanlab.dhcp import codec  # noqa: E402
+from lanlab.router import program as relay_loop
+from lanlab.router.handler import Link, Relay  # noqa: E402
 from lanlab.dhcp.server import Server  # noqa: E402
 from lanlab.host.node import Interface  # noqa: E402
 

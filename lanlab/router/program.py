@@ -1,6 +1,7 @@
-"""The router's DHCP relay program: sockets around lanlab.dhcp.relay.
+"""The router's program: its start (main: routes, checksums, ready) and the DHCP relay's
+sockets around lanlab.router.handler (RFC 2131 section 4.1, RFC 1542 relay agents).
 
-    python3 -m lanlab.dhcp.relay_loop SERVER      (or start(server) from the router's start)
+    python3 -m lanlab.router.program      (router/entrypoint.py; env LANLAB_DHCP_SERVER)
 
 Every interface whose subnet does not hold the DHCP server is a client link; the one
 that does is the server side. Interfaces are found by their addresses (lanlab.host.node),
@@ -18,15 +19,16 @@ answers those heard on client links, so a host knows relay and server both liste
 from __future__ import annotations
 
 import ipaddress
+import os
 import selectors
 import sys
 import threading
 import time
 
-from lanlab.host import node
 from lanlab.dhcp import codec, probe
-from lanlab.dhcp.relay import Link, Relay, Send
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
+from lanlab.host import node
+from lanlab.router.handler import Link, Relay, Send
 
 PORT = 67
 
@@ -120,18 +122,23 @@ def start(server: str) -> threading.Thread:
     return thread
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python3 -m lanlab.dhcp.relay_loop SERVER_ADDRESS", file=sys.stderr)
-        return 2
+def main() -> int:
+    """The router's start: no default route (nothing leaves the lab), software checksums on
+    every interface (real DHCP clients drop unfilled ones), then the relay to
+    $LANLAB_DHCP_SERVER."""
+    started = time.monotonic()
+    node.clear_ready()
+    node.drop_default_route()
+    for interface in node.interfaces():
+        node.checksum_offload_off(interface.name)
+        node.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
     try:
-        program = RelayProgram(argv[0])
-        threading.Thread(target=program.probe_server, name="dhcp-probe", daemon=True).start()
-        program.run()
-    except (node.NodeError, OSError) as error:
-        print(f"lanlab[relay]: error: {error}", file=sys.stderr)
+        start(os.environ["LANLAB_DHCP_SERVER"])
+    except (KeyError, node.NodeError, OSError) as error:
+        node.log(f"error: the DHCP relay cannot start: {error}")
         return 1
+    node.mark_ready(started)
+    node.sleep_forever()
     return 0
 
 
