@@ -15,7 +15,7 @@ relay: giaddr 10.250.0.1) to the container's own namespace (10.250.0.2, where th
 runs). Each server in turn serves 10.250.0.0/16 with a pool of 51,200 addresses, router,
 DNS server and domain options and one-hour leases, its leases on a Docker volume:
 
-    lanlab   python3 -m lanlab.dhcp.serve (this tree's lanlab/), every ACK durable before
+    lanlab   python3 -m lanlab.dhcp.program (this tree's lanlab/), every ACK durable before
              it is sent: a lease is recorded lease_slack (1800 s) longer than promised,
              so a renewal inside that needs no write; new leases are written and fsynced
              in groups
@@ -121,8 +121,8 @@ PREPARE = {  # files each server needs, written before it starts
     "dnsmasq": "touch /var/lib/bench/dnsmasq.leases",
 }
 SERVERS = {  # the command line of each server, run in the foreground
-    "lanlab": f"python3 -m lanlab.dhcp.serve --config /tmp/lanlab.toml --bind {SERVER} --no-ddns",
-    "lanlab-strict": f"python3 -m lanlab.dhcp.serve --config /tmp/lanlab-strict.toml --bind {SERVER} --no-ddns",
+    "lanlab": f"python3 -m lanlab.dhcp.program --config /tmp/lanlab.toml --bind {SERVER} --no-ddns",
+    "lanlab-strict": f"python3 -m lanlab.dhcp.program --config /tmp/lanlab-strict.toml --bind {SERVER} --no-ddns",
     "kea": "kea-dhcp4 -c /tmp/kea.json",
     "dnsmasq": ("dnsmasq --no-daemon --port=0 --interface=b1 --bind-interfaces --no-ping "
                 f"--dhcp-range={POOL[0]},{POOL[1]},255.255.0.0,1h --dhcp-lease-max=100000 "

@@ -1,5 +1,5 @@
 """The dhcp container's start: its static address on svc and the route through the router,
-then lanlab's DHCP server (lanlab.dhcp.serve) with the configuration in dhcp.toml
+then lanlab's DHCP server (lanlab.dhcp.program) with the configuration in dhcp.toml
 (or $LANLAB_DHCP_CONFIG). Ready once the server listens. It does not wait for the router
 first: the server listening early is what lets the hosts' first DISCOVER be answered;
 the healthcheck (lanlab-health) checks the gateway all the same."""
@@ -8,7 +8,7 @@ import sys
 import time
 
 from lanlab.host import node
-from lanlab.dhcp import serve
+from lanlab.dhcp import program
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
     except node.NodeError as error:
         node.log(f"error: {error}")
         return 1
-    return serve.main([], ready=lambda: node.mark_ready(started))
+    return program.main([], ready=lambda: node.mark_ready(started))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
-"""lanlab's DHCPv4 server and relay (RFC 2131, options RFC 2132, relay agent info RFC 3046).
+"""lanlab's DHCPv4 server (RFC 2131, options RFC 2132, relay agent info RFC 3046).
 
-    codec    the wire format: bytes <-> frozen Message, the option table as data
-    config   the one readable configuration file (dhcp/dhcp.toml), and render_toml(plan)
-    server   the pure handler: a request and the time -> replies and lease changes
-    leases   the durable lease store (journal + snapshot, group commit with fsync)
-    relay    the pure relay logic (giaddr, hops, option 82)
-    loops    the thin socket programs the dhcp container and the router run
-    dnsq     the background queue that keeps DNS in step with leases (lanlab.ddns)
+    codec.py     the wire format: bytes <-> frozen Message, the option table as data
+    config.py    the configuration file (dhcp/dhcp.toml), and render_toml(plan)
+    handler.py   the pure handler: a request and the time -> replies and lease changes
+    program.py   the dhcp container's server: sockets, the loop, the lease store, DNS queue
+    leases.py    the durable lease store (journal + snapshot, group commit with fsync);
+                 `python -m lanlab.dhcp.leases DIR` prints the leases (make leases)
+    dnsq.py      the background queue that keeps DNS in step with leases
+    ddns.py      the RFC 2136 update client (TSIG, RFC 8945) the queue sends with
+    probe.py     the zero-length path probe hosts, relay and server share
+    sockets.py   the UDP sockets, batched receive and bounded log the programs share
 
-Only `loops` and `dnsq` do I/O on sockets; `leases` does file I/O and nothing else.
+The relay is the router's (lanlab/router/); the client is the host's (lanlab/host/).
 """
+
 
 
 def client_id_for(hostname: str) -> bytes:

@@ -1,7 +1,7 @@
 """Keeping DNS in step with leases, in the background, so DHCP never waits for DNS.
 
 For each lease with a host name the server queues an "add" (A + PTR records) and, on
-release, decline or expiry, a "remove". A worker thread sends them with lanlab.ddns
+release, decline or expiry, a "remove". A worker thread sends them with lanlab.dhcp.ddns
 (RFC 2136 updates signed with TSIG, RFC 8945):
 
 - the TSIG key is made by the dns container at its start, so until it can be read the
@@ -9,7 +9,6 @@ release, decline or expiry, a "remove". A worker thread sends them with lanlab.d
 - a change that fails is tried again later, with growing pauses, up to MAX_TRIES times;
   meanwhile the changes for other hosts go ahead, and those for the same host wait
   behind it, so their order is kept;
-- if lanlab.ddns is not installed, one log line says so and changes are dropped.
 """
 from __future__ import annotations
 
@@ -19,7 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from lanlab.dhcp.server import DnsChange
+from lanlab.dhcp import ddns as ddns_client
+from lanlab.dhcp.handler import DnsChange
 
 MAX_PENDING = 10_000              # changes waiting in the worker, and as many in the queue
 PAUSES = (0.05, 0.25, 1, 2, 5, 10, 30)  # between tries of one change (the first: dns may be
@@ -37,8 +37,11 @@ class Pending:
 
 
 class DnsQueue:
-    def __init__(self, server: str | None, key_path: str, ttl: int, log: Callable[[str], None]):
+    def __init__(self, server: str | None, key_path: str, ttl: int, log: Callable[[str], None],
+                 client=ddns_client):
+        """`client` sends the updates: lanlab.dhcp.ddns, or the tests' stand-in."""
         self.server = server
+        self.client = client
         self.key_path = key_path
         self.ttl = ttl
         self.log = log
@@ -53,12 +56,7 @@ class DnsQueue:
         if self.server is None:
             self.log("DNS updates off (no ddns_server in the configuration)")
             return
-        try:
-            from lanlab import ddns  # written for the DNS issue; may be absent
-        except ImportError:
-            self.log("lanlab.ddns is not installed: DNS records will not follow leases")
-            return
-        self.ddns = ddns
+        self.ddns = self.client
         self.thread = threading.Thread(target=self.work, name="ddns", daemon=True)
         self.thread.start()
 

@@ -5,7 +5,7 @@ Not DHCP: a zero-length UDP datagram to port 67. No DHCP message can be that sho
 real DHCP agent mistakes it for one; ours treat it as a question, answered with a
 zero-length datagram to the sender:
 
-    the server   answers every probe (lanlab/dhcp/serve.py)
+    the server   answers every probe (lanlab/dhcp/program.py)
     the relay    broadcasts probes on the server's subnet from its start until the server
                  answers one, and from then on answers the probes heard on its client
                  links (lanlab/router/program.py): an answer means relay AND server listen

@@ -11,7 +11,7 @@ Not named `dns`: a folder of that name must never shadow dnspython, which this b
     disk.py     zone files in /var/lib/lanlab/dns, rewritten after every change
     serve.py    the sockets: UDP and TCP, one selectors loop that never dies
 
-lanlab.ddns is the client the DHCP server uses to send signed updates.
+lanlab.dhcp.ddns is the client the DHCP server uses to send signed updates.
 """
 
 from lanlab.nameserver.config import render_config  # noqa: E402,F401  (for the scale helper)

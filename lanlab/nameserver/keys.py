@@ -3,7 +3,7 @@
 It is made by the dns container at its first start, when the file is absent, and lives
 in the `tsig` volume (mounted at /var/lib/lanlab/keys in dns and dhcp), never in git.
 The file is in BIND's key-file format, as `tsig-keygen` writes it, so both
-`nsupdate -k /var/lib/lanlab/keys/tsig.key` and lanlab.ddns.load_key read it:
+`nsupdate -k /var/lib/lanlab/keys/tsig.key` and lanlab.dhcp.ddns.load_key read it:
 
     key "lanlab-ddns" {
         algorithm hmac-sha256;

@@ -11,7 +11,7 @@ from dhcp_helpers import SERVER, dora, request, small_config  # noqa: E402
 
 from lanlab.dhcp import codec  # noqa: E402
 from lanlab.router.handler import Link, Relay  # noqa: E402
-from lanlab.dhcp.server import Server  # noqa: E402
+from lanlab.dhcp.handler import Server  # noqa: E402
 
 NOW = 1_700_000_000.0
 COUNT = 10_000

@@ -13,7 +13,7 @@ from dhcp_helpers import dora, request, only_reply, small_config  # noqa: E402
 
 from lanlab.dhcp import codec, leases  # noqa: E402
 from lanlab.dhcp.leases import BOUND, Lease, LeaseStore  # noqa: E402
-from lanlab.dhcp.server import Server  # noqa: E402
+from lanlab.dhcp.handler import Server  # noqa: E402
 
 NOW = 1_700_000_000.0
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from dhcp_helpers import small_config  # noqa: E402
 
-from lanlab.dhcp import probe, serve  # noqa: E402
+from lanlab.dhcp import probe  # noqa: E402
+from lanlab.dhcp import program
 from lanlab.dhcp.dnsq import DnsQueue  # noqa: E402
 from lanlab.dhcp.leases import LeaseStore  # noqa: E402
-from lanlab.dhcp.server import Server  # noqa: E402
+from lanlab.dhcp.handler import Server  # noqa: E402
 from lanlab.dhcp.sockets import Log, udp_socket  # noqa: E402
 
 
@@ -72,9 +73,9 @@ def test_the_server_answers_a_probe_and_still_serves(tmp_path):
     server = Server(small_config(), store.load())
     log = Log("test", stream=io.StringIO())
     dns = DnsQueue(None, "", 60, log)
-    committer = serve.Committer(sock, server, store, dns, log).start()
+    committer = program.Committer(sock, server, store, dns, log).start()
     stop = threading.Event()
-    threading.Thread(target=serve.run, args=(sock, server, committer, dns, log, stop.is_set),
+    threading.Thread(target=program.run, args=(sock, server, committer, dns, log, stop.is_set),
                      daemon=True).start()
     try:
         assert probe.wait_for_answer("127.0.0.1", 5.0, port=port) == "127.0.0.1", \

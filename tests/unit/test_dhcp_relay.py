@@ -14,7 +14,7 @@ from dhcp_helpers import IP, request, small_config  # noqa: E402
 from lanlab.dhcp import codec  # noqa: E402
 from lanlab.router import program as relay_loop
 from lanlab.router.handler import Link, Relay  # noqa: E402
-from lanlab.dhcp.server import Server  # noqa: E402
+from lanlab.dhcp.handler import Server  # noqa: E402
 from lanlab.host.node import Interface  # noqa: E402
 
 LAN_A = Link("eth1", ipaddress.IPv4Interface("192.168.7.1/24"))

@@ -11,7 +11,7 @@ from dhcp_helpers import IP, RELAY_B, SERVER, dora, only_reply, request, small_c
 from lanlab.dhcp import codec  # noqa: E402
 from lanlab.dhcp.config import client_id_for  # noqa: E402
 from lanlab.dhcp.leases import BOUND, DECLINED, RELEASED  # noqa: E402
-from lanlab.dhcp.server import Server  # noqa: E402
+from lanlab.dhcp.handler import Server  # noqa: E402
 
 NOW = 1_700_000_000.0
 

@@ -1,4 +1,4 @@
-"""The server's sockets on loopback: UDP, TCP framing, slow TCP clients, and lanlab.ddns.
+"""The server's sockets on loopback: UDP, TCP framing, slow TCP clients, and lanlab.dhcp.ddns.
 
 Only 127.0.0.1 is used: no packet leaves the machine.
 """
@@ -15,7 +15,7 @@ import dns.rcode
 import dns.tsig
 import pytest
 
-from lanlab import ddns
+from lanlab.dhcp import ddns
 from lanlab.nameserver import serve
 from lanlab.nameserver.config import parse_config
 

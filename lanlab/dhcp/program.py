@@ -1,6 +1,6 @@
-"""The DHCP server program: a UDP socket on port 67 around lanlab.dhcp.server.
+"""The DHCP server program: a UDP socket on port 67 around lanlab.dhcp.handler.
 
-    python3 -m lanlab.dhcp.serve [--config FILE] [--leases DIR] [--no-ddns] [--bind ADDR]
+    python3 -m lanlab.dhcp.program [--config FILE] [--leases DIR] [--no-ddns] [--bind ADDR]
 
 Two threads, so that waiting for the disk never stops the server from listening:
 
@@ -34,7 +34,7 @@ from lanlab.dhcp import config as configuration
 from lanlab.dhcp import probe
 from lanlab.dhcp.dnsq import DnsQueue
 from lanlab.dhcp.leases import LeaseError, LeaseStore
-from lanlab.dhcp.server import Outcome, Server
+from lanlab.dhcp.handler import Outcome, Server
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket, wait_at_most
 
 TICK = 1.0
@@ -136,7 +136,7 @@ def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="lanlab.dhcp.serve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="lanlab.dhcp.program", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="the TOML file (default: $LANLAB_DHCP_CONFIG or dhcp/dhcp.toml)")
     parser.add_argument("--leases", help="the lease directory (default: lease_dir in the file)")
     parser.add_argument("--bind", default="", help="the address to listen on (default: all)")
