@@ -178,7 +178,7 @@ class Bench:
         say(f"network {self.tag} (internal: nothing routes out of it)")
         self.network = self.client.networks.create(self.tag, driver="bridge", internal=True,
                                                    labels={"lanlab.bench": "dns"})
-        self.start("lanlab", ["python3", "-m", "lanlab.nameserver.serve", "/bench/lanlab.toml"])
+        self.start("lanlab", ["python3", "-m", "lanlab.nameserver.program", "/bench/lanlab.toml"])
         self.start("dnsmasq", dnsmasq_command(self.hosts))
         if self.floors:
             (self.workdir / "echo.py").write_text(PYTHON_ECHO)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from lanlab.host import node
-from lanlab.nameserver import serve
+from lanlab.nameserver import program
 
 CONFIG = Path(__file__).with_name("lab.toml")
 
@@ -26,7 +26,7 @@ def main() -> int:
         node.log(f"error: {error}")
         return 1
     config = os.environ.get("LANLAB_DNS_CONFIG") or CONFIG
-    return serve.run(config, ready=lambda: node.mark_ready(started))
+    return program.run(config, ready=lambda: node.mark_ready(started))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ CMD; PYTHONPATH names lanlab, since -S leaves out site). Everything is in lanlab
 the DHCP boot, the host's programs, the ready marker, udhcpc kept running."""
 import sys
 
-from lanlab.host import program as hostd
+from lanlab.host import program
 
 if __name__ == "__main__":
-    sys.exit(hostd.main())
+    sys.exit(program.main())

@@ -26,8 +26,9 @@ import threading
 import time
 
 from lanlab.host import node
-from lanlab.chat import listener, message
-from lanlab.chat.message import PORT
+from lanlab.chat import handler as message
+from lanlab.chat import program as listener
+from lanlab.chat.handler import PORT
 
 USAGE = __doc__.split("\n\n")[1]
 

@@ -10,9 +10,9 @@ compose.yaml:
     ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
                    named after itself when ready (lanlab.host.ready.mark_ready)
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
-    dhcp.toml      if lanlab.dhcp.config.render_toml exists: the DHCP server's pools and
+    dhcp.toml      from lanlab.dhcp.config.render_toml: the DHCP server's pools and
                    reservations for this plan (LANLAB_DHCP_CONFIG=/etc/lanlab/dhcp.toml)
-    dns.toml       if lanlab.nameserver.config.render_config exists: the DNS server's zones
+    dns.toml       from lanlab.nameserver.config.render_config: the DNS server's zones
                    (LANLAB_DNS_CONFIG=/etc/lanlab/dns.toml)
 
 dhcp and dns `extends` compose.yaml's services of the same name, so whatever the default
@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lanlab import topology
+from lanlab.dhcp import config as dhcp_config
+from lanlab.nameserver import config as dns_config
 from lanlab.control.compose import ROOT
 
 BUILD = ROOT / "build"
@@ -236,21 +238,11 @@ class ServiceConfig:
 
 
 def service_configs(plan: topology.Plan) -> dict[str, ServiceConfig]:
-    """The DHCP and DNS servers' files for this plan, from their own renderers.
-    Until lanlab.dhcp / lanlab.nameserver provide them, none: those containers then
-    start as the default lab's do."""
-    configs = {}
-    try:
-        from lanlab.dhcp.config import render_toml
-        configs["dhcp"] = ServiceConfig("dhcp", "dhcp.toml", "LANLAB_DHCP_CONFIG", render_toml(plan))
-    except ImportError:
-        pass
-    try:
-        from lanlab.nameserver.config import render_config
-        configs["dns"] = ServiceConfig("dns", "dns.toml", "LANLAB_DNS_CONFIG", render_config(plan))
-    except ImportError:
-        pass
-    return configs
+    """The DHCP and DNS servers' files for this plan, from their own renderers."""
+    return {
+        "dhcp": ServiceConfig("dhcp", "dhcp.toml", "LANLAB_DHCP_CONFIG", dhcp_config.render_toml(plan)),
+        "dns": ServiceConfig("dns", "dns.toml", "LANLAB_DNS_CONFIG", dns_config.render_config(plan)),
+    }
 
 
 def write_lab(plan: topology.Plan, directory: Path) -> Path:

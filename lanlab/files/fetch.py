@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from lanlab.files import protocol
+from lanlab.files import handler
 
 CONNECT_TIMEOUT = 5.0
 IDLE_TIMEOUT = 30.0
@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="fetch", description="Download HOST:NAME from a lanlab file server (TCP 9090) and check its sha256.")
     parser.add_argument("source", metavar="HOST:NAME", help="e.g. files:hello.txt")
     parser.add_argument("-o", "--output", metavar="OUT", help="where to write (default: the file's name, here)")
-    parser.add_argument("-p", "--port", type=int, default=protocol.PORT, help=argparse.SUPPRESS)
+    parser.add_argument("-p", "--port", type=int, default=handler.PORT, help=argparse.SUPPRESS)
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     args = parser.parse_args(argv)
     host, colon, name = args.source.partition(":")
@@ -79,24 +79,24 @@ def connect(host: str, port: int) -> socket.socket:
     return sock
 
 
-def read_status(sock: socket.socket, host: str) -> tuple[protocol.Status, bytes]:
+def read_status(sock: socket.socket, host: str) -> tuple[handler.Status, bytes]:
     """The status line, and whatever bytes of the file came with it."""
     buffer = b""
     while b"\n" not in buffer:
-        if len(buffer) > protocol.MAX_STATUS:
-            raise FetchError(f"{host} sent no status line in {protocol.MAX_STATUS} bytes: not a lanlab file server?")
+        if len(buffer) > handler.MAX_STATUS:
+            raise FetchError(f"{host} sent no status line in {handler.MAX_STATUS} bytes: not a lanlab file server?")
         data = sock.recv(4096)
         if not data:
             raise FetchError(f"{host} closed the connection without an answer (not a lanlab file server, or busy?)")
         buffer += data
     line, _, rest = buffer.partition(b"\n")
     try:
-        return protocol.parse_status(line), rest
-    except protocol.ProtocolError as error:
+        return handler.parse_status(line), rest
+    except handler.ProtocolError as error:
         raise FetchError(f"{host} answered something else: {error}") from None
 
 
-def explain(status: protocol.Status, host: str, name: str) -> FetchError:
+def explain(status: handler.Status, host: str, name: str) -> FetchError:
     what = {403: "refused", 404: "not found", 400: "a request the server could not read",
             408: "timed out", 503: "server busy"}.get(status.code, "failed")
     return FetchError(f"{host}:{name}: {what} ({status.code} {status.reason}: {status.text})")
@@ -187,7 +187,7 @@ def digest_and_write(filled, free, digest, out, failed: list) -> None:
 def download(sock, host: str, name: str, path: str) -> tuple[int, float]:
     """Fetch into `path` atomically; returns (bytes, seconds)."""
     started = time.monotonic()
-    sock.sendall(protocol.build_request(name))
+    sock.sendall(handler.build_request(name))
     status, first = read_status(sock, host)
     if not status.ok:
         raise explain(status, host, name)

@@ -18,10 +18,10 @@ def start(env=None) -> None:
     """`env` is a mapping like os.environ (the default). No `typing` import here: it would
     cost every host half a MiB."""
     env = os.environ if env is None else env
-    from lanlab.chat import listener
+    from lanlab.chat import program as listener
     listener.start()
     if env.get("LANLAB_ROLE") == "files":
-        from lanlab.files import server
+        from lanlab.files import program as server
         try:
             server.start(env.get("LANLAB_FILES_ROOT", server.ROOT))
         except OSError as error:

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from lanlab.chat import cli, listener
+from lanlab.chat import cli
+from lanlab.chat import program as listener
 from lanlab.chat.names import Names
 
 

@@ -3,8 +3,8 @@ import ipaddress
 
 import pytest
 
-from lanlab.chat import message
-from lanlab.chat.message import Shown
+from lanlab.chat import handler as message
+from lanlab.chat.handler import Shown
 
 
 @pytest.mark.parametrize("data, text, note", [

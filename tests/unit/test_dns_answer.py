@@ -14,8 +14,8 @@ import dns.tsig
 import dns.update
 import pytest
 
-from lanlab.nameserver import answer
-from lanlab.nameserver.answer import Nameserver
+from lanlab.nameserver import handler as answer
+from lanlab.nameserver.handler import Nameserver
 from lanlab.nameserver.config import parse_config
 from lanlab.nameserver.zones import build_zones
 

@@ -9,7 +9,7 @@ import dns.rcode
 import dns.tsig
 import pytest
 
-from lanlab.nameserver.answer import Nameserver
+from lanlab.nameserver.handler import Nameserver
 from lanlab.nameserver.config import parse_config
 from lanlab.nameserver.zones import build_zones
 

@@ -9,7 +9,8 @@ import dns.tsig
 import dns.update
 import pytest
 
-from lanlab.nameserver import keys, serve
+from lanlab.nameserver import keys
+from lanlab.nameserver import program
 from lanlab.nameserver.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,7 @@ def config_in(tmp_path, env=None):
 
 def start(config):
     """What the dns container does at start, without the sockets."""
-    handler, save = serve.prepare(config, log=lambda line: None)
+    handler, save = program.prepare(config, log=lambda line: None)
     return handler, save
 
 
@@ -81,7 +82,7 @@ def test_damaged_zone_file_starts_the_zone_afresh(tmp_path):
     start(config)
     (tmp_path / "records/lab.internal.zone").write_text("this is not a zone file {\n")
     lines = []
-    handler, save = serve.prepare(config, log=lines.append)
+    handler, save = program.prepare(config, log=lines.append)
     assert a_record(handler, "dns.lab.internal.") == {"10.0.0.3"}, "a damaged file must not stop the server"
     assert any("unreadable" in line for line in lines), "and it says so in one line"
 

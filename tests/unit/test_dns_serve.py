@@ -16,7 +16,7 @@ import dns.tsig
 import pytest
 
 from lanlab.dhcp import ddns
-from lanlab.nameserver import serve
+from lanlab.nameserver import program as serve
 from lanlab.nameserver.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import dns.tsig
 import dns.update
 import pytest
 
-from lanlab.nameserver.answer import Nameserver
+from lanlab.nameserver.handler import Nameserver
 from lanlab.nameserver.config import parse_config
 from lanlab.nameserver.zones import build_zones
 

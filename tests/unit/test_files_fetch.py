@@ -9,7 +9,9 @@ import threading
 
 import pytest
 
-from lanlab.files import fetch, protocol, server
+from lanlab.files import fetch
+from lanlab.files import program as server
+from lanlab.files import handler
 
 
 @pytest.fixture
@@ -125,7 +127,7 @@ def test_unresolvable_host(monkeypatch, capsys, out):
 def test_checksum_mismatch_leaves_no_file(out, capsys):
     body = b"these are not the bytes you are looking for"
     wrong = hashlib.sha256(b"other").hexdigest()
-    port = fake_server(protocol.build_status(protocol.ok(len(body), wrong)) + body)
+    port = fake_server(handler.build_status(handler.ok(len(body), wrong)) + body)
     assert run(port, "x", "-o", str(out / "x")) == 1, "a checksum mismatch is a failure"
     assert "checksum mismatch" in capsys.readouterr().err
     assert list(out.iterdir()) == [], "bad bytes are never renamed into place"
@@ -133,7 +135,7 @@ def test_checksum_mismatch_leaves_no_file(out, capsys):
 
 def test_short_transfer_leaves_no_file(out, capsys):
     digest = hashlib.sha256(b"x" * 100).hexdigest()
-    port = fake_server(protocol.build_status(protocol.ok(100, digest)) + b"x" * 40)
+    port = fake_server(handler.build_status(handler.ok(100, digest)) + b"x" * 40)
     assert run(port, "x", "-o", str(out / "x")) == 1
     assert "after 40 of 100 bytes" in capsys.readouterr().err, "the line says how far it got"
     assert list(out.iterdir()) == []

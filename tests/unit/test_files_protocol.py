@@ -1,8 +1,8 @@
 """The file protocol's codec: golden bytes, the two request forms, the path refusal table."""
 import pytest
 
-from lanlab.files import protocol
-from lanlab.files.protocol import BARE, OURS, Status
+from lanlab.files import handler as protocol
+from lanlab.files.handler import BARE, OURS, Status
 
 DIGEST = "0123456789abcdef" * 4
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from lanlab.files import protocol, server
+from lanlab.files import program as server
+from lanlab.files import handler
 
 
 class Log(list):
@@ -68,13 +69,13 @@ def read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def ours(srv, name: str | bytes) -> tuple[protocol.Status, bytes]:
+def ours(srv, name: str | bytes) -> tuple[handler.Status, bytes]:
     raw = name.encode() if isinstance(name, str) else name
     with connect(srv) as sock:
-        sock.sendall(protocol.MAGIC + b"GET " + raw + b"\n")
+        sock.sendall(handler.MAGIC + b"GET " + raw + b"\n")
         reply = read_all(sock)
     line, _, body = reply.partition(b"\n")
-    return protocol.parse_status(line), body
+    return handler.parse_status(line), body
 
 
 def bare(srv, payload: bytes, shut: bool = False) -> bytes:
@@ -156,7 +157,7 @@ def test_half_sent_request_times_out_with_408(files, log):
 def test_slow_loris_is_bounded_by_the_request_deadline(files):
     with connect(files) as sock:
         started = time.monotonic()
-        sock.sendall(protocol.MAGIC)
+        sock.sendall(handler.MAGIC)
         for byte in b"GET hello.txt":
             sock.sendall(bytes([byte]))
             if select.select([sock], [], [], 0.2)[0]:
@@ -182,7 +183,7 @@ def test_a_client_that_stops_reading_is_dropped(root, log, tmp_path):
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(srv.sock.getsockname())
-        sock.sendall(protocol.build_request("huge.bin"))
+        sock.sendall(handler.build_request("huge.bin"))
         line = log.wait_for("no progress", timeout=10)
         sock.close()
     finally:
@@ -271,7 +272,7 @@ def test_checksum_cache_follows_changes(files, root):
 
 
 def test_open_inside_refuses_escapes(root):
-    with pytest.raises(protocol.Refused) as caught:
+    with pytest.raises(handler.Refused) as caught:
         server.open_inside(str(root), "link-out")
     assert caught.value.status.code == 403, "a symlink out of the folder is refused, not followed"
 

@@ -2,14 +2,14 @@
 written for it (no Docker needed)."""
 import ipaddress
 import json
-import sys
-import types
 
 import pytest
 import yaml
 
 from lanlab import topology
 from lanlab.control import generate
+from lanlab.dhcp import config as dhcp_config
+from lanlab.nameserver import config as dns_config
 
 
 def test_plan_shape_is_the_documented_one():
@@ -215,17 +215,13 @@ def test_yaml_writer_output_is_plain_and_exact():
 
 # --- the hook for the DHCP and DNS servers' own configuration ------------------------------
 
-def test_server_configs_are_written_when_their_renderers_exist(tmp_path, monkeypatch):
-    dhcp = types.ModuleType("lanlab.dhcp.config")
-    dhcp.render_toml = lambda plan: f"# {len(plan.hosts)} hosts\n"
-    dns = types.ModuleType("lanlab.nameserver.config")
-    dns.render_config = lambda plan: f"domain = \"{plan.domain}\"\n"
-    monkeypatch.setitem(sys.modules, "lanlab.dhcp.config", dhcp)
-    monkeypatch.setitem(sys.modules, "lanlab.nameserver.config", dns)
+def test_server_configs_are_written_for_the_plan(tmp_path):
     plan = topology.generated_plan(2, 3, "10.120")
     path = generate.write_lab(plan, tmp_path / "lab")
-    assert (tmp_path / "lab" / "dhcp.toml").read_text() == "# 6 hosts\n", \
+    assert (tmp_path / "lab" / "dhcp.toml").read_text() == dhcp_config.render_toml(plan), \
         "the DHCP server must get pools and reservations rendered for this plan"
+    assert (tmp_path / "lab" / "dns.toml").read_text() == dns_config.render_config(plan), \
+        "the DNS server must get the zones rendered for this plan"
     data = yaml.safe_load(path.read_text())
     dhcp_service = data["services"]["dhcp"]
     assert dhcp_service["environment"]["LANLAB_DHCP_CONFIG"] == "/etc/lanlab/dhcp.toml", \
@@ -234,15 +230,5 @@ def test_server_configs_are_written_when_their_renderers_exist(tmp_path, monkeyp
         "the server reads the file at the path its variable names"
     assert data["services"]["dns"]["environment"]["LANLAB_DNS_CONFIG"] == "/etc/lanlab/dns.toml", \
         "the DNS server reads its zones from the file this variable names"
-
-
-def test_no_server_configs_before_the_servers_exist(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lanlab.dhcp.config", None)
-    monkeypatch.setitem(sys.modules, "lanlab.nameserver.config", None)
-    plan = topology.generated_plan(1, 1, "10.120")
-    data = yaml.safe_load(generate.write_lab(plan, tmp_path / "lab").read_text())
-    assert "LANLAB_DHCP_CONFIG" not in data["services"]["dhcp"]["environment"], \
-        "until the DHCP server lands, dhcp starts as in the default lab"
-    assert not (tmp_path / "lab" / "dhcp.toml").exists(), "no configuration without its server"
     assert (tmp_path / "lab" / ".env").read_text() == "LANLAB_SVC=10.120.0\n", \
         "running docker-compose by hand on the file must resolve compose.yaml's variables"

@@ -21,7 +21,7 @@ def lean_env() -> dict:
 def test_a_host_imports_nothing_heavy():
     """Every host of a 200-host lab starts this process at once and keeps it: each module
     here costs 200 times, in CPU at the start and in memory after."""
-    code = ("import sys, lanlab.host.program, lanlab.chat.listener, lanlab.host.dhcp_client; "
+    code = ("import sys, lanlab.host.program, lanlab.chat.program, lanlab.host.dhcp_client; "
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-S", "-c", code], env=lean_env(), capture_output=True,
                          text=True, check=True).stdout.split()

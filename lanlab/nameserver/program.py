@@ -15,7 +15,7 @@ changed zones are written to disk before the next datagram is read.
 
 Log lines go to stderr, at most `LOG_BURST` a second; the rest are counted in one line.
 
-    python3 -m lanlab.nameserver.serve [CONFIG]     (default: env LANLAB_DNS_CONFIG)
+    python3 -m lanlab.nameserver.program [CONFIG]     (default: env LANLAB_DNS_CONFIG)
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from lanlab.nameserver import disk, keys
-from lanlab.nameserver.answer import Nameserver
+from lanlab.nameserver.handler import Nameserver
 from lanlab.nameserver.config import Config, ConfigError, parse_config
 from lanlab.nameserver.zones import build_zones
 
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     path = argv[0] if argv else os.environ.get("LANLAB_DNS_CONFIG")
     if not path:
-        print("usage: python3 -m lanlab.nameserver.serve CONFIG (or set LANLAB_DNS_CONFIG)", file=sys.stderr)
+        print("usage: python3 -m lanlab.nameserver.program CONFIG (or set LANLAB_DNS_CONFIG)", file=sys.stderr)
         return 2
     return run(path)
 

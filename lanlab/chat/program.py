@@ -6,7 +6,7 @@ Each datagram becomes one line, on the container's log (`docker logs`, stdout) a
     chat: alice.lab.internal (192.168.7.20 port 9090): hello
 
 The sender's name comes from reverse DNS (lanlab.chat.names: bounded, cached); the text from
-the message rules (lanlab.chat.message: escaped, cut, one line). At most 50 lines a second
+the message rules (lanlab.chat.handler: escaped, cut, one line). At most 50 lines a second
 are shown; the rest are counted in one line, so a flood costs neither the log's disk nor the
 listener's life. Nothing that arrives can stop the loop.
 
@@ -27,7 +27,7 @@ import threading
 import time
 from errno import EBADF
 
-from lanlab.chat import message
+from lanlab.chat import handler as message
 from lanlab.chat.names import Names
 
 RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")

@@ -26,8 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from lanlab.files import protocol
-from lanlab.files.protocol import BARE, OURS, Refused, Request, Status
+from lanlab.files import handler as protocol
+from lanlab.files.handler import BARE, OURS, Refused, Request, Status
 
 ROOT = "/srv/files"
 BARE_QUIET = 0.1   # a bare name without newline is complete after this much silence
