@@ -55,7 +55,7 @@ status: $(STAMP)
 	@$(LAB) status $(LABARGS)
 
 leases: $(STAMP)
-	@docker exec $$($(LAB) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp
+	@docker exec $$($(LAB) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

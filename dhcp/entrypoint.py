@@ -7,19 +7,19 @@ import os
 import sys
 import time
 
-from lanlab.host import node
+from lanlab.host import node, ready
 from lanlab.dhcp import program
 
 
 def main() -> int:
     started = time.monotonic()
-    node.clear_ready()
+    ready.clear_ready()
     try:
         node.route_via_router(os.environ["LANLAB_SUBNET"])
     except node.NodeError as error:
-        node.log(f"error: {error}")
+        ready.log(f"error: {error}")
         return 1
-    return program.main([], ready=lambda: node.mark_ready(started))
+    return program.main([], ready=lambda: ready.mark_ready(started))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from lanlab.host import node
+from lanlab.host import node, ready
 from lanlab.nameserver import program
 
 CONFIG = Path(__file__).with_name("lab.toml")
@@ -19,14 +19,14 @@ CONFIG = Path(__file__).with_name("lab.toml")
 
 def main() -> int:
     started = time.monotonic()
-    node.clear_ready()
+    ready.clear_ready()
     try:
         node.route_via_router(os.environ["LANLAB_SUBNET"])
     except node.NodeError as error:
-        node.log(f"error: {error}")
+        ready.log(f"error: {error}")
         return 1
     config = os.environ.get("LANLAB_DNS_CONFIG") or CONFIG
-    return program.run(config, ready=lambda: node.mark_ready(started))
+    return program.run(config, ready=lambda: ready.mark_ready(started))
 
 
 if __name__ == "__main__":

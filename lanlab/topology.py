@@ -40,7 +40,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-DOMAIN = "lab.internal"
+from lanlab.contracts import DOMAIN
 
 ROUTER_HOST = 1
 DHCP_HOST = 2

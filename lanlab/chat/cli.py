@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from lanlab.host import node
+from lanlab.host import node, ready
 from lanlab.chat import handler as message
 from lanlab.chat import program as listener
 from lanlab.chat.handler import PORT
@@ -169,7 +169,7 @@ def port_is_free() -> bool:
 def pause(seconds: float) -> None:
     until = time.time() + seconds
     listener.pause(until)
-    if not node.wait_for(port_is_free, timeout=3.0, pause=0.1):
+    if not ready.wait_for(port_is_free, timeout=3.0, pause=0.1):
         raise ChatError(f"UDP {PORT} is still taken after 3 s: another program holds it")
     back = time.strftime("%H:%M:%S", time.localtime(until))
     print(f"chat: the listener let go of UDP {PORT} until {back} (`chat resume` to end sooner)")
@@ -177,7 +177,7 @@ def pause(seconds: float) -> None:
 
 def resume() -> None:
     listener.unpause()
-    if node.wait_for(lambda: not port_is_free(), timeout=3.0, pause=0.1):
+    if ready.wait_for(lambda: not port_is_free(), timeout=3.0, pause=0.1):
         print(f"chat: the listener has UDP {PORT} again")
     else:
         print(f"chat: UDP {PORT} is free but the listener has not taken it yet (is it running?)")

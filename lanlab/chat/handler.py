@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-PORT = 9090
+from lanlab.contracts import CHAT_PORT
+
+PORT = CHAT_PORT
 SEND_LIMIT = 1024
 SHOW_LIMIT = 1024
 

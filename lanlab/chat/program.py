@@ -27,11 +27,11 @@ import threading
 import time
 from errno import EBADF
 
+from lanlab import contracts
 from lanlab.chat import handler as message
 from lanlab.chat.names import Names
 
-RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
-PAUSE = os.path.join(RUN, "chat.pause")
+PAUSE = contracts.CHAT_PAUSE
 LOG = os.environ.get("LANLAB_CHAT_LOG", "/var/log/lanlab/chat.log")
 LOG_LIMIT = 5 * 2**20
 CHECK_EVERY = 1.0

@@ -1,6 +1,6 @@
 """Follow a lab's containers from created to ready, cheaply enough for 200 of them.
 
-A container is ready when it finished its own start (lanlab.host.node.mark_ready), or
+A container is ready when it finished its own start (lanlab.host.ready.mark_ready), or
 Docker's healthcheck already calls it healthy. The start's end is seen without waiting
 for the next healthcheck and without a `docker exec`:
 
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-READY_LINE = "]: ready in "
+from lanlab import contracts
+
+READY_LINE = contracts.READY_WORDS
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 

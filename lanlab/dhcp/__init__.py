@@ -15,9 +15,3 @@ The relay is the router's (lanlab/router/); the client is the host's (lanlab/hos
 """
 
 
-
-def client_id_for(hostname: str) -> bytes:
-    """The stable client identifier (option 61) lab hosts send: type 0 and the host name
-    (RFC 2132 9.14), so a host keeps its lease when Docker gives it a new MAC. Here, with
-    no imports, because every host imports it (lanlab/host/dhcp_client.py) and memory counts."""
-    return b"\x00" + hostname.encode("ascii")

@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Mapping
 
-from lanlab import variables
-from lanlab.dhcp import client_id_for  # noqa: F401  (part of this module's interface)
+from lanlab import contracts
+from lanlab.config import ConfigError, read_file, read_toml
 
 DEFAULT_PATH = "/opt/lanlab/dhcp/dhcp.toml"
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot work; the message names the key and says why."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +65,9 @@ class Config:
     lease_slack: int = 1800
     offer_hold: int = 30
     decline_hold: int = 3600
-    lease_dir: str = "/var/lib/lanlab/dhcp"
+    lease_dir: str = contracts.LEASE_DIR
     ddns_server: ipaddress.IPv4Address | None = None
-    ddns_key: str = "/var/lib/lanlab/keys/tsig.key"
+    ddns_key: str = contracts.KEY_PATH
     ddns_ttl: int = 300
 
     def subnet_of(self, address: ipaddress.IPv4Address) -> Subnet | None:
@@ -84,28 +79,15 @@ class Config:
 
 # --- reading ---------------------------------------------------------------------------
 
-def substitute(text: str, env: Mapping[str, str]) -> str:
-    """${NAME} and ${NAME:-default}, as compose.yaml spells them (lanlab/variables.py)."""
-    return variables.substitute(text, env, ConfigError)
-
-
 def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     path = path or env.get("LANLAB_DHCP_CONFIG") or DEFAULT_PATH
-    try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except OSError as error:
-        raise ConfigError(f"cannot read the DHCP configuration {path}: {error.strerror}") from None
-    return loads(text, env, path)
+    return loads(read_file(path, "DHCP configuration"), env, path)
 
 
 def loads(text: str, env: Mapping[str, str] | None = None, where: str = "dhcp.toml") -> Config:
     env = os.environ if env is None else env
-    try:
-        data = tomllib.loads(substitute(text, env))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{where}: {error}") from None
+    data = read_toml(text, env, where)
     try:
         return check(from_data(data))
     except ConfigError as error:
@@ -168,9 +150,9 @@ def from_data(data: dict) -> Config:
         lease_slack=number(server.get("lease_slack", lease_time // 2), "server.lease_slack", 0),
         offer_hold=number(server.get("offer_hold", 30), "server.offer_hold"),
         decline_hold=number(server.get("decline_hold", 3600), "server.decline_hold"),
-        lease_dir=str(server.get("lease_dir", "/var/lib/lanlab/dhcp")),
+        lease_dir=str(server.get("lease_dir", contracts.LEASE_DIR)),
         ddns_server=address(ddns, "server.ddns_server") if ddns else None,
-        ddns_key=str(server.get("ddns_key", "/var/lib/lanlab/keys/tsig.key")),
+        ddns_key=str(server.get("ddns_key", contracts.KEY_PATH)),
         ddns_ttl=number(server.get("ddns_ttl", 300), "server.ddns_ttl"),
     )
 

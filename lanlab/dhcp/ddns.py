@@ -14,7 +14,6 @@ reply that fails its TSIG check, raises DdnsError with one line saying what happ
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 
 import dns.exception
@@ -29,11 +28,10 @@ import dns.tsig
 import dns.update
 
 from lanlab.nameserver import keys
-from lanlab.topology import DOMAIN
+from lanlab.contracts import DOMAIN, host_label
 
 KEY_PATH = keys.KEY_PATH
 TIMEOUT = 2.0
-LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 class DdnsError(Exception):
@@ -48,11 +46,11 @@ def load_key(path: str = KEY_PATH) -> dns.tsig.Key:
 
 
 def add_host(server: str, hostname: str, address: str, ttl: int, key,
-             *, port: int = 53, timeout: float = TIMEOUT) -> None:
-    name, ptr = host_name(hostname), reverse_name(address)
+             *, domain: str = DOMAIN, port: int = 53, timeout: float = TIMEOUT) -> None:
+    name, ptr = host_name(hostname, domain), reverse_name(address)
     deadline = time.monotonic() + timeout
     old = current_addresses(server, port, name, deadline)
-    forward = dns.update.UpdateMessage(DOMAIN, keyring=key)
+    forward = dns.update.UpdateMessage(domain, keyring=key)
     forward.replace(name, ttl, dns.rdatatype.A, address)
     send(server, port, forward, deadline, f"A {name} -> {address}")
     for previous in old - {address}:
@@ -63,11 +61,11 @@ def add_host(server: str, hostname: str, address: str, ttl: int, key,
 
 
 def remove_host(server: str, hostname: str, address: str, key,
-                *, port: int = 53, timeout: float = TIMEOUT) -> None:
-    name = host_name(hostname)
+                *, domain: str = DOMAIN, port: int = 53, timeout: float = TIMEOUT) -> None:
+    name = host_name(hostname, domain)
     reverse_name(address)
     deadline = time.monotonic() + timeout
-    forward = dns.update.UpdateMessage(DOMAIN, keyring=key)
+    forward = dns.update.UpdateMessage(domain, keyring=key)
     forward.delete(name, dns.rdatatype.A, address)
     send(server, port, forward, deadline, f"remove A {name} -> {address}")
     drop_ptr(server, port, name, address, key, deadline)
@@ -75,14 +73,13 @@ def remove_host(server: str, hostname: str, address: str, key,
 
 # --- the pieces ---------------------------------------------------------------------------
 
-def host_name(hostname: str) -> dns.name.Name:
-    """'bob' or 'bob.lab.internal[.]' -> bob.lab.internal.; anything else is refused."""
-    text = str(hostname).strip().lower().rstrip(".")
-    suffix = "." + DOMAIN
-    label = text[: -len(suffix)] if text.endswith(suffix) else text
-    if not LABEL.match(label):
-        raise DdnsError(f"{hostname!r} is not a host name (letters, digits and '-', at most 63)")
-    return dns.name.from_text(f"{label}.{DOMAIN}.")
+def host_name(hostname: str, domain: str = DOMAIN) -> dns.name.Name:
+    """'bob' or 'bob.lab.internal[.]' -> bob.<domain>.; 'a_b' -> a-b.<domain>. (the DHCP
+    server's rule, lanlab.contracts.host_label); a name with no letter or digit is refused."""
+    label = host_label(str(hostname))
+    if not label:
+        raise DdnsError(f"{hostname!r} is not a host name (no letter or digit in its first label)")
+    return dns.name.from_text(f"{label}.{domain.rstrip('.')}.")
 
 
 def reverse_name(address: str) -> dns.name.Name:

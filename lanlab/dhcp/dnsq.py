@@ -38,9 +38,11 @@ class Pending:
 
 class DnsQueue:
     def __init__(self, server: str | None, key_path: str, ttl: int, log: Callable[[str], None],
-                 client=ddns_client):
-        """`client` sends the updates: lanlab.dhcp.ddns, or the tests' stand-in."""
+                 client=ddns_client, domain: str = ddns_client.DOMAIN):
+        """`client` sends the updates: lanlab.dhcp.ddns, or the tests' stand-in; `domain`
+        is the configured one (dhcp.toml's `domain`, option 15)."""
         self.server = server
+        self.domain = domain
         self.client = client
         self.key_path = key_path
         self.ttl = ttl
@@ -136,9 +138,11 @@ class DnsQueue:
         ddns = self.ddns
         try:
             if change.action == "add":
-                ddns.add_host(self.server, change.hostname, str(change.address), self.ttl, self.key)
+                ddns.add_host(self.server, change.hostname, str(change.address), self.ttl, self.key,
+                              domain=self.domain)
             else:
-                ddns.remove_host(self.server, change.hostname, str(change.address), self.key)
+                ddns.remove_host(self.server, change.hostname, str(change.address), self.key,
+                                 domain=self.domain)
         except ddns.DdnsError as error:
             self.key = None  # the dns container may have made a new key: read it again
             return str(error)

@@ -25,12 +25,13 @@ from __future__ import annotations
 import ipaddress
 from typing import NamedTuple
 
+from lanlab.contracts import DHCP_CLIENT_PORT, DHCP_SERVER_PORT, host_label
 from lanlab.dhcp import codec
 from lanlab.dhcp.codec import ACK, DECLINE, DISCOVER, INFORM, NAK, OFFER, RELEASE, REQUEST, ZERO
 from lanlab.dhcp.config import Config, Reservation, Subnet
-from lanlab.dhcp.leases import BOUND, DECLINED, EXPIRED, RELEASED, Lease, clean_hostname, client_text
+from lanlab.dhcp.leases import BOUND, DECLINED, EXPIRED, RELEASED, Lease, client_text
 
-SERVER_PORT, CLIENT_PORT = 67, 68
+SERVER_PORT, CLIENT_PORT = DHCP_SERVER_PORT, DHCP_CLIENT_PORT
 BROADCAST = "255.255.255.255"
 ALWAYS_SENT = (1, 3)
 ZERO_PACKED = bytes(4)  # mask and router go even to a client whose list (option 55) lacks them
@@ -71,6 +72,14 @@ class Ask(NamedTuple):
     def who(self) -> str:
         name = f" ({self.hostname})" if self.hostname else ""
         return client_text(self.client) + name
+
+
+def renamed(outcome: Outcome, sent: str, hostname: str) -> Outcome:
+    """Say in the log when a client's host name (option 12) is not a DNS label."""
+    if not sent or sent == hostname:
+        return outcome
+    return outcome._replace(log=f"{outcome.log} (host name {sent!r} is not a DNS label: "
+                                f"{hostname or 'none'!r} is used)")
 
 
 def drop(why: str) -> Outcome:
@@ -125,7 +134,7 @@ class Server:
             ask = self.ask(msg)
             if isinstance(ask, Outcome):
                 return ask
-            return HANDLERS[ask.kind](self, ask, now)
+            return renamed(HANDLERS[ask.kind](self, ask, now), msg.get(12, ""), ask.hostname)
         except codec.DhcpError as error:
             return drop(f"dropped {codec.type_name(msg.message_type)} xid {msg.xid:#x}: {error}")
 
@@ -144,7 +153,7 @@ class Server:
         if subnet is None:
             where = msg.giaddr if msg.giaddr != ZERO else msg.ciaddr
             return drop(f"dropped {codec.type_name(kind)} from {client_text(client)}: {where} is in no subnet served here")
-        hostname = clean_hostname(msg.get(12, ""))  # it goes into logs, files and DNS
+        hostname = host_label(msg.get(12, ""))  # it goes into logs, files and DNS
         return Ask(msg, kind, client, hostname, subnet, self.reservation_for(client, hostname, subnet))
 
     def subnet_for(self, msg: codec.Message) -> Subnet | None:

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import sys
 import time
 from typing import Iterable, NamedTuple
 
+from lanlab.contracts import LEASE_DIR, host_label
+
 BOUND, RELEASED, DECLINED, EXPIRED = "bound", "released", "declined", "expired"
 STATES = (BOUND, RELEASED, DECLINED, EXPIRED)
 SNAPSHOT, JOURNAL = "snapshot", "journal"
-HOSTNAME_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class LeaseError(RuntimeError):
@@ -47,13 +47,9 @@ class Lease(NamedTuple):
         return self.state in (BOUND, DECLINED) and self.expires > now
 
 
-def clean_hostname(name: str) -> str:
-    return HOSTNAME_CHARS.sub("-", name)[:63]
-
-
 def to_line(lease: Lease) -> str:
     return "\t".join((lease.state, str(lease.address), lease.client.hex() or "-",
-                      lease.hwaddr.hex() or "-", clean_hostname(lease.hostname) or "-",
+                      lease.hwaddr.hex() or "-", host_label(lease.hostname) or "-",
                       str(lease.expires))) + "\n"
 
 
@@ -200,7 +196,7 @@ def client_text(client: bytes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    directory = argv[0] if argv else "/var/lib/lanlab/dhcp"
+    directory = argv[0] if argv else LEASE_DIR
     if not os.path.isdir(directory):
         print(f"leases: no lease directory {directory}", file=sys.stderr)
         return 1

@@ -25,7 +25,9 @@ from __future__ import annotations
 import socket
 import time
 
-PORT = 67
+from lanlab.contracts import DHCP_SERVER_PORT
+
+PORT = DHCP_SERVER_PORT
 FIRST_PAUSE = 0.02
 MAX_PAUSE = 0.1    # probes back off to this: 200 hosts probing at boot stay cheap
 

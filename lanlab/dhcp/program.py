@@ -31,6 +31,7 @@ import time
 from typing import Callable
 
 from lanlab.dhcp import config as configuration
+from lanlab.dhcp import ddns
 from lanlab.dhcp import probe
 from lanlab.dhcp.dnsq import DnsQueue
 from lanlab.dhcp.leases import LeaseError, LeaseStore
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None, ready: Callable[[], None] = lambda: None
     log(f"serving {subnets} as {config.identifier}; {len(server.bound(now))} leases loaded "
         f"from {store.directory}")
     dns = DnsQueue(None if args.no_ddns or config.ddns_server is None else str(config.ddns_server),
-                   config.ddns_key, config.ddns_ttl, log)
+                   config.ddns_key, config.ddns_ttl, log, domain=config.domain or ddns.DOMAIN)
     dns.start()
     dns.put(server.dns_now(now))
     committer = Committer(sock, server, store, dns, log).start()

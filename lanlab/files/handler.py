@@ -30,7 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PORT = 9090
+from lanlab.contracts import FILES_PORT
+
+PORT = FILES_PORT
 MAGIC = b"FILES/1 "
 VERSION = "FILES/1"
 MAX_PART = 255          # bytes in one path component (NAME_MAX on Linux)

@@ -30,12 +30,13 @@ import socket
 import struct
 import time
 
-from lanlab.dhcp import client_id_for, probe
+from lanlab import contracts
+from lanlab.contracts import client_id_for
+from lanlab.dhcp import probe
 from lanlab.host.ready import log as say, wait_for
 
-RUN = os.environ.get("LANLAB_RUN", "/run/lanlab")
-LEASE = os.path.join(RUN, "lease")
-KEEP = os.path.join(RUN, "keep")
+LEASE = contracts.LEASE
+KEEP = contracts.KEEP
 SCRIPT = "/opt/lanlab/nodes/udhcpc.script"
 PATH_WAIT = 10.0  # seconds a host waits for the relay and the server before it asks anyway
 SIOCGIFADDR = 0x8915

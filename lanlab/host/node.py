@@ -17,7 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from lanlab.host.ready import READY, clear_ready, log, mark_ready, shared_marker, wait_for  # noqa: F401 (re-exported)
+from lanlab.host.ready import log
 
 
 class NodeError(RuntimeError):

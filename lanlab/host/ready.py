@@ -15,7 +15,9 @@ import os
 import sys
 import time
 
-READY = os.path.join(os.environ.get("LANLAB_RUN", "/run/lanlab"), "ready")
+from lanlab import contracts
+
+READY = contracts.READY
 
 
 def node_name() -> str:
@@ -29,7 +31,7 @@ def log(message: str) -> None:
 def shared_marker():
     """The path of this container's file in LANLAB_READY_DIR, or None outside a
     generated lab."""
-    directory = os.environ.get("LANLAB_READY_DIR")
+    directory = os.environ.get(contracts.READY_DIR_VARIABLE)
     name = os.environ.get("LANLAB_NODE")
     return os.path.join(directory, name) if directory and name else None
 
@@ -54,7 +56,7 @@ def mark_ready(started: float) -> None:
     marker = shared_marker()
     if marker is not None:
         write(marker, took + "\n")
-    log(f"ready in {took} s")
+    print(contracts.ready_line(node_name(), took), file=sys.stderr, flush=True)
 
 
 def clear_ready() -> None:

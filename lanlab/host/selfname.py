@@ -19,6 +19,8 @@ import socket
 import struct
 import time
 
+from lanlab.contracts import DNS_PORT
+
 A = 1
 IN = 1
 HEADER = struct.Struct("!HHHHHH")
@@ -106,7 +108,7 @@ def resolves(name: str, address: str, server: str, wait: float = 0.1) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(wait)
         try:
-            sock.connect((server, 53))
+            sock.connect((server, DNS_PORT))
             sock.send(query(name, ident))
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:

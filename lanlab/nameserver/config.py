@@ -21,20 +21,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
-import tomllib
 from dataclasses import dataclass
 from typing import Mapping
 
-from lanlab import variables
+from lanlab.config import ConfigError, read_file, read_toml
+from lanlab import contracts
+from lanlab.contracts import is_label
 
-DEFAULT_RECORDS = "/var/lib/lanlab/dns"
-DEFAULT_KEY = "/var/lib/lanlab/keys/tsig.key"
-LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-class ConfigError(ValueError):
-    """A configuration the server cannot serve; the message says what and where."""
+DEFAULT_RECORDS = contracts.RECORDS_DIR
+DEFAULT_KEY = contracts.KEY_PATH
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class Config:
     subnets: tuple[SubnetConf, ...]
     hosts: tuple[tuple[str, tuple[ipaddress.IPv4Address, ...]], ...]
     listen: str = "0.0.0.0"
-    port: int = 53
+    port: int = contracts.DNS_PORT
     records: str = DEFAULT_RECORDS
     key: str = DEFAULT_KEY
     max_records: int = 10000
@@ -76,17 +71,13 @@ class Config:
         return targets
 
 
-def substitute(text: str, env: Mapping[str, str]) -> str:
-    """${NAME} and ${NAME:-default}, as compose.yaml spells them (lanlab/variables.py)."""
-    return variables.substitute(text, env, ConfigError)
+def load_config(path, env: Mapping[str, str] | None = None) -> Config:
+    return parse_config(read_file(path, "DNS configuration"), env, source=str(path))
 
 
 def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = "config") -> Config:
     env = os.environ if env is None else env
-    try:
-        data = tomllib.loads(substitute(text, env))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: not valid TOML ({error})") from None
+    data = read_toml(text, env, source)
     try:
         return check(build(data))
     except (KeyError, TypeError, ValueError) as error:
@@ -113,7 +104,7 @@ def build(data: dict) -> Config:
         subnets=subnets,
         hosts=hosts,
         listen=str(server.get("listen", "0.0.0.0")),
-        port=int(server.get("port", 53)),
+        port=int(server.get("port", contracts.DNS_PORT)),
         records=str(server.get("records", DEFAULT_RECORDS)),
         key=str(server.get("key", DEFAULT_KEY)),
         max_records=int(server.get("max_records", 10000)),
@@ -129,7 +120,7 @@ def check(config: Config) -> Config:
         if subnet.router not in subnet.network:
             raise ConfigError(f"subnet {subnet.name}: router {subnet.router} is outside {subnet.network}")
     for name in config.fixed_names():
-        if not LABEL.match(name):
+        if not is_label(name):
             raise ConfigError(f"{name!r} is not a host name (letters, digits, '-', at most 63)")
     if config.nameserver not in config.fixed_names():
         raise ConfigError(f"nameserver {config.nameserver!r} needs an address in [hosts]")

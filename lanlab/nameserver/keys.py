@@ -26,9 +26,11 @@ from pathlib import Path
 import dns.name
 import dns.tsig
 
+from lanlab import contracts
+
 KEY_NAME = "lanlab-ddns"
 ALGORITHM = "hmac-sha256"
-KEY_PATH = "/var/lib/lanlab/keys/tsig.key"
+KEY_PATH = contracts.KEY_PATH
 KEY_BLOCK = re.compile(r'key\s+"?([A-Za-z0-9._-]+)"?\s*\{(.*?)\}\s*;', re.S)
 ALGORITHM_LINE = re.compile(r"algorithm\s+\"?([A-Za-z0-9.-]+)\"?\s*;")
 SECRET_LINE = re.compile(r'secret\s+"([A-Za-z0-9+/=\s]+)"\s*;')

@@ -25,12 +25,11 @@ import socket
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Callable
 
 from lanlab.nameserver import disk, keys
 from lanlab.nameserver.handler import Nameserver
-from lanlab.nameserver.config import Config, ConfigError, parse_config
+from lanlab.nameserver.config import Config, ConfigError, load_config
 from lanlab.nameserver.zones import build_zones
 
 TCP_TIMEOUT = 10.0
@@ -265,14 +264,6 @@ def bind(config: Config) -> tuple[socket.socket, socket.socket]:
     tcp.listen(128)
     tcp.setblocking(False)
     return udp, tcp
-
-
-def load_config(path: str | os.PathLike) -> Config:
-    try:
-        text = Path(path).read_text()
-    except OSError as error:
-        raise ConfigError(f"cannot read the DNS configuration {path}: {error.strerror}") from None
-    return parse_config(text, source=str(path))
 
 
 def prepare(config: Config, log: Callable[[str], None]) -> tuple[Nameserver, Callable[[], None]]:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from lanlab.contracts import DHCP_CLIENT_PORT, DHCP_SERVER_PORT
 from lanlab.dhcp import codec
 
 MAX_HOPS = 16  # RFC 1542 4.1.1: "SHOULD be configurable", 16 is the usual default
-SERVER_PORT, CLIENT_PORT = 67, 68
+SERVER_PORT, CLIENT_PORT = DHCP_SERVER_PORT, DHCP_CLIENT_PORT
 
 
 @dataclass(frozen=True)

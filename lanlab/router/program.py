@@ -25,12 +25,13 @@ import sys
 import threading
 import time
 
+from lanlab.contracts import DHCP_SERVER_PORT
 from lanlab.dhcp import codec, probe
 from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
-from lanlab.host import node
+from lanlab.host import node, ready
 from lanlab.router.handler import Link, Relay, Send
 
-PORT = 67
+PORT = DHCP_SERVER_PORT
 
 
 def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address):
@@ -127,17 +128,17 @@ def main() -> int:
     every interface (real DHCP clients drop unfilled ones), then the relay to
     $LANLAB_DHCP_SERVER."""
     started = time.monotonic()
-    node.clear_ready()
+    ready.clear_ready()
     node.drop_default_route()
     for interface in node.interfaces():
         node.checksum_offload_off(interface.name)
-        node.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
+        ready.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
     try:
         start(os.environ["LANLAB_DHCP_SERVER"])
     except (KeyError, node.NodeError, OSError) as error:
-        node.log(f"error: the DHCP relay cannot start: {error}")
+        ready.log(f"error: the DHCP relay cannot start: {error}")
         return 1
-    node.mark_ready(started)
+    ready.mark_ready(started)
     node.sleep_forever()
     return 0
 

@@ -26,14 +26,14 @@ def fake_ddns(fail_key: int, fail_add: int):
             raise DdnsError(f"no key at {path}")
         return "KEY"
 
-    def add_host(server, hostname, address, ttl, key):
+    def add_host(server, hostname, address, ttl, key, domain):
         if state["add"] > 0:
             state["add"] -= 1
             raise DdnsError("SERVFAIL")
-        calls.append(("add", server, hostname, address, ttl, key))
+        calls.append(("add", server, hostname, address, ttl, key, domain))
 
-    def remove_host(server, hostname, address, key):
-        calls.append(("remove", server, hostname, address, key))
+    def remove_host(server, hostname, address, key, domain):
+        calls.append(("remove", server, hostname, address, key, domain))
         done.set()
 
     module = types.SimpleNamespace(DdnsError=DdnsError, load_key=load_key, add_host=add_host,
@@ -50,14 +50,15 @@ def quick(monkeypatch):
 def test_changes_reach_ddns_in_order_despite_failures(monkeypatch, quick):
     module, calls, done = fake_ddns(fail_key=2, fail_add=1)
     lines = []
-    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append, client=module)
+    queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append, client=module,
+                           domain="example.lab")
     queue.start()
     address = ipaddress.IPv4Address("192.168.7.100")
     queue.put([DnsChange("add", "bob", address), DnsChange("remove", "bob", address)])
     assert done.wait(5), f"the worker must get through a missing key and a failed update: {lines}"
-    assert calls == [("add", "10.0.0.3", "bob", "192.168.7.100", 300, "KEY"),
-                     ("remove", "10.0.0.3", "bob", "192.168.7.100", "KEY")], \
-        "each lease change becomes one ddns call, in order, with the key and the TTL"
+    assert calls == [("add", "10.0.0.3", "bob", "192.168.7.100", 300, "KEY", "example.lab"),
+                     ("remove", "10.0.0.3", "bob", "192.168.7.100", "KEY", "example.lab")], \
+        "each lease change becomes one ddns call, in order, with the key, the TTL and the configured domain"
     assert any("no key" in line for line in lines), "waiting for the key says why, in the log"
     assert any("SERVFAIL" in line for line in lines), "a failed update says why, in the log"
 
@@ -65,7 +66,7 @@ def test_changes_reach_ddns_in_order_despite_failures(monkeypatch, quick):
 def test_put_never_blocks_the_server(monkeypatch, quick):
     module, calls, done = fake_ddns(fail_key=0, fail_add=0)
     hung = threading.Event()
-    module.add_host = lambda *args: hung.wait(10)  # a DNS server that does not answer
+    module.add_host = lambda *args, **kwargs: hung.wait(10)  # a DNS server that does not answer
     lines = []
     queue = dnsq.DnsQueue("10.0.0.3", "/keys/tsig.key", 300, lines.append, client=module)
     queue.start()
@@ -80,7 +81,7 @@ def test_put_never_blocks_the_server(monkeypatch, quick):
 def test_a_failing_host_does_not_hold_up_the_others(monkeypatch, quick):
     module, calls, done = fake_ddns(fail_key=0, fail_add=0)
 
-    def add_host(server, hostname, address, ttl, key):
+    def add_host(server, hostname, address, ttl, key, domain):
         if hostname == "bad_name":
             raise DdnsError("not a host name")
         calls.append(("add", hostname))

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dhcp_helpers import IP, RELAY_B, SERVER, dora, only_reply, request, small_config  # noqa: E402
 
 from lanlab.dhcp import codec  # noqa: E402
-from lanlab.dhcp.config import client_id_for  # noqa: E402
+from lanlab.contracts import client_id_for  # noqa: E402
 from lanlab.dhcp.leases import BOUND, DECLINED, RELEASED  # noqa: E402
 from lanlab.dhcp.handler import Server  # noqa: E402
 

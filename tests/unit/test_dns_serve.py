@@ -171,7 +171,7 @@ def test_ddns_failures_are_ddns_errors(running, tmp_path):
     with pytest.raises(ddns.DdnsError, match="REFUSED"):
         ddns.add_host("127.0.0.1", "dns", "10.0.0.9", 300, key, port=running.port)
     with pytest.raises(ddns.DdnsError, match="not a host name"):
-        ddns.add_host("127.0.0.1", "no_underscores", "10.0.0.9", 300, key, port=running.port)
+        ddns.add_host("127.0.0.1", "_._", "10.0.0.9", 300, key, port=running.port)
     with pytest.raises(ddns.DdnsError, match="cannot read"):
         ddns.load_key(str(tmp_path / "absent.key"))
 

@@ -9,7 +9,7 @@ from contextlib import redirect_stderr
 import pytest
 
 from lanlab.host import ready
-from lanlab.host import node
+from lanlab.host import ready
 from lanlab.control import __main__ as cli
 from lanlab.control import images, watch
 from lanlab.control.errors import LabError
@@ -96,9 +96,9 @@ def test_the_ready_line_is_what_mark_ready_writes(tmp_path, monkeypatch):
     monkeypatch.setenv("LANLAB_NODE", "h1-1")
     err = io.StringIO()
     with redirect_stderr(err):
-        node.mark_ready(time.monotonic())
+        ready.mark_ready(time.monotonic())
     assert watch.log_says_ready(err.getvalue().encode()), \
-        "readiness is read from the line node.mark_ready logs; the two must agree"
+        "readiness is read from the line ready.mark_ready logs; the two must agree"
 
 
 def test_health_words():
@@ -169,9 +169,9 @@ def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, m
     monkeypatch.setenv("LANLAB_READY_DIR", str(tmp_path))
     monkeypatch.setenv("LANLAB_NODE", "h2-3")
     with redirect_stderr(io.StringIO()):
-        node.mark_ready(time.monotonic())
+        ready.mark_ready(time.monotonic())
     assert (tmp_path / "h2-3").exists(), "the lab control learns that h2-3 is ready from this file"
-    node.clear_ready()
+    ready.clear_ready()
     assert not (tmp_path / "h2-3").exists(), "a restarted container is not ready until it says so again"
 
 
