@@ -32,7 +32,8 @@ import threading
 import time
 
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 
 BIG = "bench-1g.bin"
 IPERF_PORT = 5201

@@ -149,7 +149,7 @@ def container_pids(cid: str) -> list[int]:
                  Path(f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cgroup.procs")):
         if path.exists():
             return [int(p) for p in path.read_text().split()]
-    from lanlab.control.lab import client
+    from lanlab.control.engine import client
     top = client().api.top(cid, ps_args="-eo pid")
     return [int(row[0]) for row in top.get("Processes") or []]
 
@@ -166,7 +166,7 @@ def smaps(pid: int) -> tuple[int, int]:
 
 def memory_of(project: str, services: set[str]) -> tuple[float, float, int]:
     """Median RSS and PSS (MiB) of the containers of `services`, and how many were read."""
-    from lanlab.control.lab import client
+    from lanlab.control.engine import client
     from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL
     rss, pss = [], []
     for entry in client().api.containers(filters={"label": f"{PROJECT_LABEL}={project}"}):
@@ -184,7 +184,7 @@ def memory_of(project: str, services: set[str]) -> tuple[float, float, int]:
 
 def remove_bench_projects() -> list[str]:
     """Remove every container, network and volume of a LANLAB_PROJECT-bench* project."""
-    from lanlab.control.lab import client
+    from lanlab.control.engine import client
     from lanlab.control.watch import PROJECT_LABEL
     import docker.errors as docker_errors
     docker, prefix, removed, stuck = client(), bench_project(), set(), []
@@ -335,7 +335,8 @@ def overlapping_routes(routes: list) -> list[str]:
 
 
 def run(ctx: Context) -> list[Result]:
-    from lanlab.control.lab import Lab, host_routes
+    from lanlab.control.lab import Lab
+    from lanlab.control.routes import host_routes
     left, stuck = remove_bench_projects()
     if left:
         ctx.note(f"removed leftovers of an earlier run: {', '.join(left)}")

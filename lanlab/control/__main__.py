@@ -25,7 +25,9 @@ import sys
 
 from lanlab.control import base
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, format_table, generated_labs, say
+from lanlab.control.errors import say
+from lanlab.control.lab import Lab, generated_labs
+from lanlab.control.status import format_table
 
 
 def cmd_status(lab: Lab) -> None:

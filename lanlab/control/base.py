@@ -20,11 +20,13 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import time
 
+import docker.errors
+
 from lanlab.control.compose import ROOT
-from lanlab.control.errors import LabError
+from lanlab.control.engine import client
+from lanlab.control.errors import LabError, say
 
 BASE_DIR = ROOT / "base"
 FLAVOURS = {"base": ("lanlab-base", ("packages.txt",)),
@@ -59,10 +61,7 @@ def recipe_hash(method: str, flavour: str = "base") -> str:
 
 def image_id(tag: str) -> str | None:
     """The image's id, asked through the Docker API (a `docker` CLI call costs ~0.2 s),
-    with the process's one client (lanlab.control.lab.client)."""
-    import docker
-    import docker.errors
-    from lanlab.control.lab import client
+    with the process's one client (lanlab.control.engine.client)."""
     try:
         return client().api.inspect_image(tag)["Id"]
     except docker.errors.ImageNotFound:
@@ -73,10 +72,6 @@ def image_id(tag: str) -> str | None:
 
 def image_exists(tag: str) -> bool:
     return image_id(tag) is not None
-
-
-def say(message: str) -> None:
-    print(f"lanlab: {message}", file=sys.stderr, flush=True)
 
 
 def ensure_base(method: str | None = None, flavour: str = "base") -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,13 +25,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docker
-import docker.errors
-
 from lanlab import topology
 from lanlab.control import base, generate, images
 from lanlab.control.compose import ROOT, Compose
-from lanlab.control.errors import LabError
+from lanlab.control.engine import client, name_of
+from lanlab.control.errors import LabError, say
+from lanlab.control.removal import remove_lab
+from lanlab.control.routes import host_routes
+from lanlab.control.status import status_rows
 from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL, Watch
 
 PROJECT = "lanlab"
@@ -59,10 +59,6 @@ def parallel_limit(services: int) -> int:
     return max(COMPOSE_PARALLEL_LIMIT, services + INNER_STARTS)
 
 
-def say(message: str) -> None:
-    print(f"lanlab: {message}", file=sys.stderr, flush=True)
-
-
 def project_name() -> str:
     return os.environ.get("LANLAB_PROJECT", PROJECT)
 
@@ -70,36 +66,6 @@ def project_name() -> str:
 def compose_files() -> tuple[Path, ...]:
     extra = os.environ.get("LANLAB_COMPOSE_FILE")
     return (Path(extra),) if extra else (ROOT / "compose.yaml",)
-
-
-_CLIENT: list = []
-
-
-def client() -> docker.DockerClient:
-    """The one Docker client of this process (a new one asks the engine its version first)."""
-    if _CLIENT:
-        return _CLIENT[0]
-    try:
-        _CLIENT.append(docker.from_env(version="auto", timeout=120))
-        return _CLIENT[0]
-    except docker.errors.DockerException as error:
-        raise LabError(f"cannot talk to the Docker engine ({error}); is it running, and may you use it?") from None
-
-
-def host_routes() -> list[ipaddress.IPv4Network]:
-    """This machine's IPv4 routes (main table)."""
-    return parse_proc_routes(Path("/proc/net/route").read_text())
-
-
-def parse_proc_routes(text: str) -> list[ipaddress.IPv4Network]:
-    """Destinations of /proc/net/route (hexadecimal, little-endian address and mask)."""
-    routes = []
-    for line in text.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) >= 8:
-            dest, mask = (ipaddress.IPv4Address(int(fields[i], 16).to_bytes(4, "little")) for i in (1, 7))
-            routes.append(ipaddress.ip_network(f"{dest}/{mask}", strict=False))
-    return routes
 
 
 @dataclass
@@ -313,77 +279,14 @@ class Lab:
     # --- down -----------------------------------------------------------------------
 
     def down(self) -> float:
-        """Remove the lab's containers, networks and volumes (and a generated lab's files).
-
-        Straight through the Docker API, by the project's label: containers force-removed
-        sixteen at a time (nothing in a lab needs a graceful stop: leases and records are
-        on disk before they are promised), then networks and volumes. Compose is not
-        needed, so this also clears what a half-started or hung `up` left behind."""
+        """Remove the lab (lanlab.control.removal); return the seconds it took."""
         started = time.monotonic()
         say(f"removing lab {self.project!r}: containers, networks and volumes")
-        api = docker.APIClient(version="auto", timeout=120, max_pool_size=REMOVERS)
-        label = {"label": f"{PROJECT_LABEL}={self.project}"}
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=REMOVERS) as pool:
-            list(pool.map(lambda c: remove_container(api, c["Id"]), api.containers(all=True, filters=label)))
-        stuck = [net["Name"] for net in api.networks(filters=label) if not remove_network(api, net["Id"])]
-        for volume in api.volumes(filters=label).get("Volumes") or []:
-            ignore_missing(api.remove_volume, volume["Name"], force=True)
-        if self.directory is not None and self.directory.is_dir():
-            shutil.rmtree(self.directory)
-        if stuck:
-            raise LabError(f"Docker keeps a stale endpoint in {', '.join(stuck)} although no container "
-                           "is attached (a Docker 20.10 bug, moby#42119); only restarting the Docker "
-                           "engine frees it, and its subnet stays taken until then")
+        remove_lab(self.project, self.directory)
         return time.monotonic() - started
 
-    # --- status ---------------------------------------------------------------------
-
     def status_rows(self) -> list[tuple[str, str, str, str, str]]:
-        """What each container holds, asked inside it: one exec per container, eight at
-        a time (a 200-host lab answers in seconds, not minutes)."""
-        from concurrent.futures import ThreadPoolExecutor
-        containers = sorted(self.containers(), key=name_of)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            return [row for rows in pool.map(container_rows, containers) for row in rows]
-
-
-def container_rows(container) -> list[tuple[str, str, str, str, str]]:
-    service = name_of(container)
-    if container.status != "running":
-        return [(service, "-", "-", "-", container.status)]
-    return node_rows(container, service)
-
-
-REMOVERS = 16
-
-
-def remove_network(api, nid: str, attempts: int = 5) -> bool:
-    """False if the network stays: Docker 20.10 sometimes keeps a stale endpoint."""
-    for attempt in range(attempts):
-        try:
-            ignore_missing(api.remove_network, nid)
-            return True
-        except LabError as error:
-            if "active endpoints" not in str(error):
-                raise
-            time.sleep(0.5 * (attempt + 1))
-    return False
-
-
-def remove_container(api, cid: str) -> None:
-    ignore_missing(api.remove_container, cid, v=True, force=True)
-
-
-def ignore_missing(call, *args, **kwargs) -> None:
-    """Removing what is already gone (or going) is success."""
-    try:
-        call(*args, **kwargs)
-    except docker.errors.NotFound:
-        pass
-    except docker.errors.APIError as error:
-        if "already in progress" not in str(error):
-            raise LabError(f"Docker refused to remove it: {error.explanation or error}") from None
+        return status_rows(self.containers())
 
 
 def generated_labs(parent: str | None = None) -> list[Lab]:
@@ -411,63 +314,3 @@ def stop(process: subprocess.Popen) -> None:
             return
 
 
-def node_rows(container, service: str) -> list[tuple[str, str, str, str, str]]:
-    from lanlab.host import node
-
-    both = container.exec_run(["sh", "-c", "ip -j addr show; echo; ip -j route show"]).output.decode()
-    addr, _, route = both.partition("\n")
-    gateway = node.default_gateway(node.parse_routes(route)) or "none"
-    networks = container.attrs["NetworkSettings"]["Networks"]
-    rows = []
-    for interface in node.parse_addresses(addr):
-        for address in interface.addresses:
-            network = network_name(networks, address) or interface.name
-            rows.append((service, network, str(address), gateway, health(container)))
-    return rows or [(service, "-", "-", gateway, health(container))]
-
-
-def network_name(networks: dict, address) -> str | None:
-    for name, info in networks.items():
-        prefix = info.get("IPPrefixLen") or 24
-        docker_ip = info.get("IPAddress")
-        if docker_ip and address.ip in ipaddress.ip_network(f"{docker_ip}/{prefix}", strict=False):
-            return name.split("_", 1)[-1] if "_" in name else name
-    return None
-
-
-def name_of(container) -> str:
-    return container.labels.get(SERVICE_LABEL, container.name)
-
-
-def health(container) -> str:
-    state = container.attrs.get("State", {})
-    if state.get("Status") != "running":
-        return state.get("Status", "unknown")
-    return state.get("Health", {}).get("Status", "running")
-
-
-def format_table(rows, header=("node", "network", "address", "gateway", "health")) -> str:
-    rows = [header, *rows]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
-                     for row in rows)
-
-
-@dataclass(frozen=True)
-class Output:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def ok(self) -> bool:
-        return self.code == 0
-
-
-def exec_in(container, argv: list[str] | str, timeout: float = 30, **kwargs) -> Output:
-    """Run a command in a container, bounded by coreutils `timeout` inside it."""
-    if isinstance(argv, str):
-        argv = ["sh", "-c", argv]
-    result = container.exec_run(["timeout", "-s", "KILL", str(int(timeout)), *argv], demux=True, **kwargs)
-    out, err = result.output or (b"", b"")
-    return Output(result.exit_code, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace"))

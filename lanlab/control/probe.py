@@ -7,7 +7,8 @@ import time
 
 from lanlab.host import node as nodelib
 from lanlab import topology
-from lanlab.control.lab import Lab, Output, exec_in
+from lanlab.control.execute import Output, exec_in
+from lanlab.control.lab import Lab
 
 
 class Node:

@@ -6,7 +6,9 @@ import docker
 import docker.errors
 import requests
 
-from lanlab.control.lab import PROJECT_LABEL, Output, client
+from lanlab.control.engine import client
+from lanlab.control.execute import Output
+from lanlab.control.watch import PROJECT_LABEL
 
 NETWORK_LABEL = "com.docker.compose.network"
 THROWAWAY_LABEL = "lanlab.throwaway"

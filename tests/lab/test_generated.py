@@ -16,7 +16,9 @@ import pytest
 
 from lanlab import topology
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, client, exec_in, project_name
+from lanlab.control.engine import client
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab, project_name
 from lanlab.control.watch import PROJECT_LABEL
 
 SUBNETS, HOSTS = 3, 3

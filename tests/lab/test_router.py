@@ -25,7 +25,7 @@ def test_router_holds_dot1_on_every_subnet_found_by_address(node, plan):
 def test_every_container_is_healthy(lab):
     """Docker's healthcheck runs every 5 s (compose.yaml): a container restarted by an
     earlier test may not have been checked yet, so allow a few intervals."""
-    from lanlab.control.lab import health, name_of
+    from lanlab.control.engine import health, name_of
     deadline = time.monotonic() + 30
     while True:
         states = {name_of(c): health(c) for c in lab.containers()}

@@ -13,7 +13,7 @@ from lanlab.host import ready
 from lanlab.control import __main__ as cli
 from lanlab.control import images, watch
 from lanlab.control.errors import LabError
-from lanlab.control.lab import parse_proc_routes
+from lanlab.control.routes import parse_proc_routes
 
 
 class FakeApi:
