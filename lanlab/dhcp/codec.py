@@ -221,52 +221,34 @@ def type_name(code: int | None) -> str:
 
 # --- parse ---------------------------------------------------------------------------
 
-class Reader:
-    """A bounded reader over one area of a packet (the options, or the file or sname
-    field): every read past its end raises DhcpError, the codec's one error type."""
-
-    def __init__(self, data: bytes, start: int = 0, what: str = "options"):
-        self.data = bytes(data)
-        self.pos = start
-        self.what = what
-
-    def options(self) -> list[tuple[int, bytes]]:
-        """code, length, value triples up to END (or the end of the area); PAD skipped.
-        One tight loop: this runs for every packet the server gets."""
-        data, pos, size, pairs = self.data, self.pos, len(self.data), []
-        while pos < size:
-            code = data[pos]
-            if code == PAD:
-                pos += 1
-                continue
-            if code == END:
-                break
-            if pos + 1 >= size:
-                raise DhcpError(f"the {self.what} end in the middle of option {code}")
-            stop = pos + 2 + data[pos + 1]
-            if stop > size:
-                raise DhcpError(f"option {code} claims {data[pos + 1]} bytes but the {self.what} "
-                                f"hold only {size - pos - 2}")
-            pairs.append((code, data[pos + 2:stop]))
-            pos = stop
-        self.pos = pos
-        return pairs
-
-    def suboptions(self) -> list[tuple[int, bytes]]:
-        """RFC 3046 sub-options: code, length, value, with no PAD and no END."""
-        data, pos, size, pairs = self.data, self.pos, len(self.data), []
-        while pos < size:
-            if pos + 1 >= size or pos + 2 + data[pos + 1] > size:
-                raise DhcpError(f"sub-option {data[pos]} overruns the {self.what}")
-            stop = pos + 2 + data[pos + 1]
-            pairs.append((data[pos], data[pos + 2:stop]))
-            pos = stop
-        self.pos = pos
-        return pairs
+def spans(data: bytes, start: int = 0, what: str = "options",
+          padded: bool = True) -> tuple[list[tuple[int, int, int]], int]:
+    """(code, start, stop) of each code, length, value triple from `start`, and where the
+    walk ended: at END (or the end of the area). `padded`: PAD and END are options'
+    (RFC 2132 3.1, 3.2); RFC 3046 sub-options have neither. DhcpError on an overrun.
+    The one walker: parse, the relay's in-place edit and option 82 all use it."""
+    found, pos, size = [], start, len(data)
+    while pos < size:
+        code = data[pos]
+        if padded and code == PAD:
+            pos += 1
+            continue
+        if padded and code == END:
+            return found, pos
+        if pos + 1 >= size:
+            raise DhcpError(f"the {what} end in the middle of option {code}")
+        stop = pos + 2 + data[pos + 1]
+        if stop > size:
+            raise DhcpError(f"option {code} claims {data[pos + 1]} bytes but the {what} "
+                            f"hold only {size - pos - 2}")
+        found.append((code, pos, stop))
+        pos = stop
+    return found, size
 
 
 def read_options(data: bytes, what: str, start: int = 0) -> list[tuple[int, bytes]]:
-    return Reader(data, start, what).options()
+    data = bytes(data)
+    return [(code, data[begin + 2:stop]) for code, begin, stop in spans(data, start, what)[0]]
 
 
 def merged_index(pairs) -> dict[int, bytes]:
@@ -358,8 +340,11 @@ def header_bytes(m: Message) -> bytes:
         raise DhcpError(f"a header field is out of range: {error}") from None
 
 
-def build(message: Message) -> bytes:
-    data = header_bytes(message) + MAGIC + option_bytes(message.options) + bytes((END,))
+def build(message: Message, encoded: bytes | None = None) -> bytes:
+    """The message's bytes; `encoded`, if given, is its options already encoded (the
+    server keeps its replies' options so) and stands for message.options."""
+    options = option_bytes(message.options) if encoded is None else encoded
+    data = header_bytes(message) + MAGIC + options + bytes((END,))
     return data.ljust(BOOTP_MIN, b"\0")
 
 
@@ -370,7 +355,8 @@ CIRCUIT_ID, REMOTE_ID = 1, 2
 
 def suboptions(data: bytes) -> tuple[tuple[int, bytes], ...]:
     """Option 82's sub-options: code, length, value (no padding, no end)."""
-    return tuple(Reader(data, 0, "relay agent information").suboptions())
+    return tuple((code, bytes(data[begin + 2:stop]))
+                 for code, begin, stop in spans(data, 0, "relay agent information", padded=False)[0])
 
 
 def suboption_bytes(pairs: Iterable[tuple[int, bytes]]) -> bytes:
@@ -389,19 +375,7 @@ def option_spans(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
     (len(data) when there is none). DhcpError if the packet is malformed."""
     if len(data) < MIN_SIZE or data[HEADER.size:MIN_SIZE] != MAGIC:
         raise DhcpError("not a DHCP message (too short or no magic cookie)")
-    spans, pos = [], MIN_SIZE
-    while pos < len(data):
-        code = data[pos]
-        if code == PAD:
-            pos += 1
-            continue
-        if code == END:
-            return spans, pos
-        if pos + 2 > len(data) or pos + 2 + data[pos + 1] > len(data):
-            raise DhcpError(f"option {code} overruns the packet")
-        spans.append((code, pos, pos + 2 + data[pos + 1]))
-        pos += 2 + data[pos + 1]
-    return spans, len(data)
+    return spans(data, MIN_SIZE, "packet")
 
 
 def edit(data: bytes, hops: int | None = None, giaddr: ipaddress.IPv4Address | None = None,

@@ -387,14 +387,12 @@ class Server:
         if relay_info is not None:
             options += codec.option_bytes([(82, relay_info)])  # RFC 3046 2.2: echoed as is
         flags = msg.flags | (codec.BROADCAST_FLAG if kind == NAK and msg.giaddr != ZERO else 0)
-        ciaddr = msg.ciaddr.packed if kind == ACK else ZERO_PACKED  # RFC 2131 table 3
-        yiaddr = address.to_bytes(4, "big") if address is not None else ZERO_PACKED
-        header = codec.HEADER.pack(codec.OP_REPLY, msg.htype, msg.hlen, 0, msg.xid, 0, flags,
-                                   ciaddr, yiaddr, ZERO_PACKED, msg.giaddr.packed,
-                                   msg.chaddr, b"", b"")
-        data = header + codec.MAGIC + options + b"\xff"
+        reply = codec.Message(codec.OP_REPLY, msg.htype, msg.hlen, 0, msg.xid, 0, flags,
+                              ciaddr=msg.ciaddr if kind == ACK else ZERO,  # RFC 2131 table 3
+                              yiaddr=ZERO if address is None else ipaddress.IPv4Address(address),
+                              giaddr=msg.giaddr, chaddr=msg.chaddr)
         destination, port = self.destination(msg, kind)
-        return Reply(data.ljust(codec.BOOTP_MIN, b"\0"), destination, port)
+        return Reply(codec.build(reply, options), destination, port)
 
     def destination(self, msg: codec.Message, kind: int) -> tuple[str, int]:
         """RFC 2131 4.1: to the relay; else a NAK is broadcast; else to ciaddr; else broadcast."""

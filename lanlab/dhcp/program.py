@@ -36,13 +36,14 @@ from lanlab.dhcp import probe
 from lanlab.dhcp.dnsq import DnsQueue
 from lanlab.dhcp.leases import LeaseError, LeaseStore
 from lanlab.dhcp.handler import Outcome, Server
-from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket, wait_at_most
+from lanlab.dhcp.sockets import receive_batch, send, udp_socket, wait_at_most
+from lanlab.ratelog import RateLog
 
 TICK = 1.0
 QUIET = 2  # a batch this small is sent by the loop itself: no thread to wake per OFFER
 
 
-def handle(server: Server, data: bytes, source: tuple, now: float, log: Log) -> Outcome:
+def handle(server: Server, data: bytes, source: tuple, now: float, log: RateLog) -> Outcome:
     try:
         outcome = server.handle_packet(data, now)
     except Exception as error:  # a bug must cost one packet, not the server
@@ -53,7 +54,7 @@ def handle(server: Server, data: bytes, source: tuple, now: float, log: Log) -> 
     return outcome
 
 
-def send_replies(sock, outcomes, dns: DnsQueue, log: Log) -> None:
+def send_replies(sock, outcomes, dns: DnsQueue, log: RateLog) -> None:
     for outcome in outcomes:
         for reply in outcome.replies:
             log(send(sock, reply.data, reply.address, reply.port))
@@ -64,7 +65,7 @@ def send_replies(sock, outcomes, dns: DnsQueue, log: Log) -> None:
 class Committer:
     """Durable first, then the replies, then DNS (which never holds DHCP up)."""
 
-    def __init__(self, sock, server: Server, store: LeaseStore, dns: DnsQueue, log: Log):
+    def __init__(self, sock, server: Server, store: LeaseStore, dns: DnsQueue, log: RateLog):
         self.sock, self.server, self.store, self.dns, self.log = sock, server, store, dns, log
         self.pending: list[Outcome] = []
         self.ready = threading.Condition()
@@ -113,7 +114,7 @@ class Committer:
                 self.log(str(error))
 
 
-def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: Log,
+def run(sock, server: Server, committer: Committer, dns: DnsQueue, log: RateLog,
         stop: Callable[[], bool] = lambda: False) -> None:
     next_tick = 0.0
     wait_at_most(sock, TICK)
@@ -147,7 +148,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, ready: Callable[[], None] = lambda: None) -> int:
     args = parse_args(argv)
-    log = Log("lanlab[dhcp]")
+    log = RateLog("lanlab[dhcp]")
     try:
         config = configuration.load(args.config)
         store = LeaseStore(args.leases or config.lease_dir)

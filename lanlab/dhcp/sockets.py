@@ -1,10 +1,8 @@
-"""The little I/O the DHCP programs share: UDP sockets, batched receive, bounded logging."""
+"""The little I/O the DHCP programs share: UDP sockets, batched receive."""
 from __future__ import annotations
 
 import socket
 import struct
-import sys
-import time
 
 BATCH = 256  # packets handled (and committed to disk) together at most
 RECEIVE_BUFFER = 1 << 20
@@ -57,34 +55,3 @@ def send(sock: socket.socket, data: bytes, address: str, port: int) -> str:
         return ""
     except OSError as error:
         return f"cannot send to {address}:{port}: {error.strerror or error}"
-
-
-class Log:
-    """One line per event on stderr, at most `per_second` lines a second: a flood of bad
-    packets is summed up ("N more lines suppressed") instead of flooding the log."""
-
-    def __init__(self, prefix: str, per_second: int = 100, stream=None):
-        self.prefix = prefix
-        self.per_second = per_second
-        self.stream = stream or sys.stderr
-        self.window = 0
-        self.count = 0
-        self.suppressed = 0
-
-    def __call__(self, line: str) -> None:
-        """Log a line; an empty line only ends the last second (call it now and then)."""
-        second = int(time.monotonic())
-        if second != self.window:
-            if self.suppressed:
-                self.write(f"... {self.suppressed} more lines like these suppressed")
-            self.window, self.count, self.suppressed = second, 0, 0
-        if not line:
-            return
-        self.count += 1
-        if self.count > self.per_second:
-            self.suppressed += 1
-            return
-        self.write(line)
-
-    def write(self, line: str) -> None:
-        print(f"{self.prefix}: {line}", file=self.stream, flush=True)

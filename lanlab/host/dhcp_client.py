@@ -123,7 +123,9 @@ def interface_addresses() -> dict[str, int]:
 
 
 def interface_on(subnet: str) -> str:
-    """The interface Docker put on `subnet` (names and order are not stable: by address)."""
+    """The interface Docker put on `subnet` (names and order are not stable: by address).
+    Not lanlab.host.node.find_by_subnet on purpose: that one reads `ip -j` (json and
+    subprocess, a MiB more in every host); this one asks the kernel by ioctl."""
     network, length = parse_subnet(subnet)
     for name, address in interface_addresses().items():
         if inside(address, network, length):

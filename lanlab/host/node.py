@@ -53,7 +53,9 @@ def parse_addresses(ip_json: str) -> list[Interface]:
 
 
 def find_by_subnet(interfaces: list[Interface], network) -> Interface:
-    """The interface that holds an address in `network` (an ip_network or a string)."""
+    """The interface that holds an address in `network` (an ip_network or a string), from
+    `ip -j` output: the router, the servers and the control (through docker exec) use it;
+    hosts use the lighter ioctl lookup in lanlab.host.dhcp_client."""
     network = ipaddress.ip_network(network, strict=False)
     for interface in interfaces:
         if interface.address_in(network):

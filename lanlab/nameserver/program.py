@@ -28,6 +28,7 @@ import time
 from typing import Callable
 
 from lanlab.nameserver import disk, keys
+from lanlab.ratelog import RateLog
 from lanlab.nameserver.handler import Nameserver
 from lanlab.nameserver.config import Config, ConfigError, load_config
 from lanlab.nameserver.zones import build_zones
@@ -37,37 +38,6 @@ TCP_CLIENTS = 64
 TCP_BACKLOG = 256 * 1024
 UDP_SIZE = 65535
 LOG_BURST = 20
-
-
-class RateLog:
-    """One line per event, at most `burst` a second; the rest summed up in one line."""
-
-    def __init__(self, burst: int = LOG_BURST, clock=time.monotonic, out=sys.stderr, prefix="lanlab[dns]: "):
-        self.burst, self.clock, self.out, self.prefix = burst, clock, out, prefix
-        self.window, self.count, self.dropped = clock(), 0, 0
-        self.lock = threading.Lock()  # the UDP thread and the main loop both log
-
-    def __call__(self, line: str) -> None:
-        with self.lock:
-            self.roll()
-            self.count += 1
-            if self.count <= self.burst:
-                print(self.prefix + line, file=self.out, flush=True)
-            else:
-                self.dropped += 1
-
-    def tick(self) -> None:
-        with self.lock:
-            self.roll()
-
-    def roll(self) -> None:
-        """Past the second: the summary line, if lines were held back; a new second."""
-        if self.clock() - self.window < 1.0:
-            return
-        if self.dropped:
-            print(f"{self.prefix}... and {self.dropped} more lines like these in the last second",
-                  file=self.out, flush=True)
-        self.window, self.count, self.dropped = self.clock(), 0, 0
 
 
 class TcpClient:
@@ -290,7 +260,7 @@ def prepare(config: Config, log: Callable[[str], None]) -> tuple[Nameserver, Cal
 
 def run(config_path: str | os.PathLike, ready: Callable[[], None] = lambda: None,
         log: Callable[[str], None] | None = None) -> int:
-    log = log or RateLog()
+    log = log or RateLog("lanlab[dns]", burst=LOG_BURST)
     try:
         config = load_config(config_path)
         handler, save = prepare(config, log)

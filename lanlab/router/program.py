@@ -27,8 +27,9 @@ import time
 
 from lanlab.contracts import DHCP_SERVER_PORT
 from lanlab.dhcp import codec, probe
-from lanlab.dhcp.sockets import Log, receive_batch, send, udp_socket
+from lanlab.dhcp.sockets import receive_batch, send, udp_socket
 from lanlab.host import node, ready
+from lanlab.ratelog import RateLog
 from lanlab.router.handler import Link, Relay, Send
 
 PORT = DHCP_SERVER_PORT
@@ -50,8 +51,8 @@ def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address):
 
 
 class RelayProgram:
-    def __init__(self, server: str, log: Log | None = None):
-        self.log = log or Log("lanlab[relay]")
+    def __init__(self, server: str, log: RateLog | None = None):
+        self.log = log or RateLog("lanlab[relay]")
         links, server_side, self.broadcast = plan_links(node.interfaces(), ipaddress.IPv4Address(server))
         self.server_answered = threading.Event()
         self.relay = Relay(ipaddress.IPv4Address(server), links)

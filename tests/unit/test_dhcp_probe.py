@@ -15,7 +15,8 @@ from lanlab.dhcp import program
 from lanlab.dhcp.dnsq import DnsQueue  # noqa: E402
 from lanlab.dhcp.leases import LeaseStore  # noqa: E402
 from lanlab.dhcp.handler import Server  # noqa: E402
-from lanlab.dhcp.sockets import Log, udp_socket  # noqa: E402
+from lanlab.dhcp.sockets import udp_socket  # noqa: E402
+from lanlab.ratelog import RateLog  # noqa: E402
 
 
 def answering_socket(answer: bool):
@@ -71,7 +72,7 @@ def test_the_server_answers_a_probe_and_still_serves(tmp_path):
     port = sock.getsockname()[1]
     store = LeaseStore(str(tmp_path))
     server = Server(small_config(), store.load())
-    log = Log("test", stream=io.StringIO())
+    log = RateLog("test", out=io.StringIO())
     dns = DnsQueue(None, "", 60, log)
     committer = program.Committer(sock, server, store, dns, log).start()
     stop = threading.Event()
@@ -80,6 +81,6 @@ def test_the_server_answers_a_probe_and_still_serves(tmp_path):
     try:
         assert probe.wait_for_answer("127.0.0.1", 5.0, port=port) == "127.0.0.1", \
             "the relay (and hosts on the server's subnet) learn from this answer that the server listens"
-        assert log.stream.getvalue() == "", "a probe is not a malformed packet: no log line"
+        assert log.out.getvalue() == "", "a probe is not a malformed packet: no log line"
     finally:
         stop.set()

@@ -197,7 +197,7 @@ def test_rate_log_counts_what_it_does_not_print():
         def flush(self):
             pass
 
-    log = serve.RateLog(burst=3, clock=lambda: now[0], out=Sink())
+    log = serve.RateLog("lanlab[dns]", burst=3, clock=lambda: now[0], out=Sink())
     for i in range(10):
         log(f"bad {i}")
     now[0] = 1.5
