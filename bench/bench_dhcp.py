@@ -1,4 +1,4 @@
-"""DHCP benchmark: lanlab's server against ISC Kea and dnsmasq, measured by perfdhcp (issue 3).
+"""DHCP benchmark: lanlab's server against ISC Kea and dnsmasq, measured by perfdhcp.
 
     python -m bench.bench_dhcp [--duration 10] [--clients 1000] [--start 500] [--max 40000]
                                [--passes 2]

@@ -1,4 +1,4 @@
-"""DNS benchmark: lanlab's server against dnsmasq, measured by dnsperf (issue 4).
+"""DNS benchmark: lanlab's server against dnsmasq, measured by dnsperf.
 
     from bench.bench_dns import measure_all, markdown
     results = measure_all(duration=5, rate=2000, runs=5, latency_runs=16)   # a dict, see below
@@ -355,7 +355,7 @@ def rounds_line(results: dict) -> str:
 
 
 def run(ctx) -> list:
-    """The `make bench` runner's entry point (see bench/__init__.py). Issue 4's targets:
+    """The `make bench` runner's entry point (see bench/__init__.py). Its targets:
     at least dnsmasq's rate, and an average latency at 2,000 queries/s no worse."""
     from bench import Result
 

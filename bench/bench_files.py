@@ -231,7 +231,7 @@ def markdown(title: str, rows: list[dict], figures: dict, commands: list[str]) -
 
 
 def run(ctx) -> list:
-    """The `make bench` runner's entry point (see bench/__init__.py). Issue 5's targets:
+    """The `make bench` runner's entry point (see bench/__init__.py). Its targets:
     fetch at least 0.9x iperf3 on the same path; the server under 50 MiB with 20 clients."""
     from bench import Result
 

@@ -8,10 +8,10 @@ COMPOSE_PARALLEL_LIMIT (the services plus 32, at least 64: docker-compose 1.29 d
 at the default 64 when that many services start together, docs/scale.md) and
 COMPOSE_HTTP_TIMEOUT=300.
 
-- Default lab (issue 2): wall time of `make up` (images present, lab down) until it
+- Default lab: wall time of `make up` (images present, lab down) until it
   returns, i.e. every container ready; the floor is `up -d` of the same 7 containers.
   Median of LANLAB_BENCH_RUNS runs (5).
-- Generated labs (issue 6): 10, 50, 100 and 200 hosts in 10 subnets
+- Generated labs: 10, 50, 100 and 200 hosts in 10 subnets
   (`make up SUBNETS=10 HOSTS=M`); ready means every host finished its start: it holds
   its lease and the lab's DNS server answers its name (lanlab/host/program.py). Median of
   LANLAB_BENCH_GEN_RUNS runs (3) up to 100 hosts, one run at 200; floor and lab
@@ -216,7 +216,7 @@ def cleanup(ctx: Context) -> None:
                  "until the engine restarts")
 
 
-# --- the default lab (issue 2) -----------------------------------------------------------------
+# --- the default lab -----------------------------------------------------------------
 
 def default_lab(ctx: Context) -> list[Result]:
     from lanlab import topology
@@ -260,7 +260,7 @@ def fmt(values: list[float]) -> str:
     return ", ".join(f"{v:.1f}" for v in values) or "-"
 
 
-# --- generated labs (issue 6) ------------------------------------------------------------------
+# --- generated labs ------------------------------------------------------------------
 
 def generated_runs(hosts: int) -> int:
     """Runs per size: GEN_RUNS up to 100 hosts (the target's size: one run swings by a

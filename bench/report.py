@@ -13,6 +13,7 @@ from bench import ROOT, Result
 DOCS = ROOT / "docs"
 RESULTS = DOCS / "bench"
 REPORT = DOCS / "benchmarks.md"
+OTHER = DOCS / "bench" / "other.md"
 
 
 def command_output(argv: list[str]) -> str:
@@ -133,6 +134,8 @@ def render(records: list[dict]) -> str:
     lines.append("")
     for record in records:
         lines += section(record)
+    if OTHER.exists():  # figures taken by hand, not by a benchmark: kept as written
+        lines += [OTHER.read_text().strip(), ""]
     return "\n".join(lines)
 
 

@@ -3,8 +3,8 @@
 Concurrency: one thread per connection, at most `max_clients` at once. The work is waiting
 on sockets and disks, and `os.sendfile` copies file pages to the socket inside the kernel
 with the GIL released, so threads run transfers in parallel while the process keeps one
-Python heap. A pool of processes would pay a Python interpreter (about 10 MiB) per worker:
-twenty clients would break the 50 MiB budget that threads keep easily. Memory does not grow
+Python heap. A pool of processes would pay a Python interpreter per worker, and twenty
+clients would break the 50 MiB budget that threads keep. Memory does not grow
 with file size (the bytes never enter Python) nor much with clients (a thread's stack).
 
 Limits: a request must arrive within `request_timeout` seconds in all (a client sending a

@@ -6,9 +6,7 @@ programs, its ready marker, and its DHCP client kept running.
 A lab runs one of these per host, all starting at once, and then idle: so the process is
 small at both. `-S` skips site; the boot (lanlab/host/dhcp_client.py) uses only os, socket,
 fcntl and struct (the interface is found by ioctl, programs are started by posix_spawn);
-the programs add threading and the chat listener. Measured in the default lab: about
-30 ms of CPU for the whole boot and 10.5 MiB resident once idle; an idle host with
-udhcpc and Docker's init is about 13 MiB (docs/dhcp.md).
+the programs add threading and the chat listener (its CPU and memory: docs/benchmarks.md).
 
 Once the programs listen and the lab's DNS server answers the host's name with its
 address (lanlab/host/selfname.py), the host says ready; then it waits on udhcpc and starts it
