@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass
 
-from lanlab.host.ready import log
+from lanlab.host.ready import clear_ready, log, mark_ready
 
 
 class NodeError(RuntimeError):
@@ -125,3 +126,20 @@ def route_via_router(subnet: str) -> tuple[Interface, ipaddress.IPv4Address]:
     set_default_route(gateway)
     log(f"{interface.name} {interface.address_in(network)}, default via {gateway}")
     return interface, gateway
+
+
+def serve_on_subnet(serve) -> int:
+    """A server container's start (dhcp, dns): the default route through the router on
+    $LANLAB_SUBNET, without waiting for it, then `serve(ready)`, where ready() marks the
+    container ready; serve's exit status is the container's."""
+    started = time.monotonic()
+    clear_ready()
+    try:
+        route_via_router(os.environ["LANLAB_SUBNET"])
+    except KeyError:
+        log("error: LANLAB_SUBNET is not set (compose.yaml gives every container its subnet)")
+        return 1
+    except NodeError as error:
+        log(f"error: {error}")
+        return 1
+    return serve(lambda: mark_ready(started))
