@@ -1,9 +1,9 @@
 """A container's "ready" marker and its log lines, with nothing but `os` imported.
 
-Every lab container writes /run/lanlab/ready when its start has finished (Docker's
-healthcheck, nodes/bin/lanlab-health, tests it) and logs `lanlab[NAME]: ready in X s`
-(the lab control reads that line: lanlab/control/watch.py). In a generated lab it also
-leaves a file named after itself in LANLAB_READY_DIR, a directory shared with the lab
+Every lab container writes the ready marker (contracts.READY) when its start has finished
+(Docker's healthcheck, nodes/bin/lanlab-health, tests it) and logs the ready line
+(contracts.ready_line; the lab control reads it: lanlab/control/watch.py). In a generated
+lab it also leaves a file named after itself in LANLAB_READY_DIR, a directory shared with the lab
 control, which then sees 200 hosts get ready by listing one directory, with no Docker
 call per host.
 
