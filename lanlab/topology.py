@@ -254,22 +254,23 @@ def generated_plan(subnets: int, hosts: int, base: str = GENERATED_BASE) -> Plan
     return check_plan(plan)
 
 
-def route_collisions(plan: Plan, routes) -> list[str]:
-    """The plan's subnets that overlap a route of the host machine (the default route
-    aside): such a lab would be unreachable from its own bridges, or hide a real network."""
+def route_collisions(subnets, routes) -> list[str]:
+    """The subnets, (name, network) pairs, that overlap a route of the host machine (the
+    default route aside): such a lab would be unreachable from its own bridges, or hide a
+    real network."""
     clashes = []
     for route in routes:
         route = ipaddress.ip_network(route, strict=False)
         if route.prefixlen == 0:
             continue
-        for subnet in plan.subnets:
-            if subnet.network.overlaps(route):
-                clashes.append(f"{subnet.name} {subnet.network} overlaps {route}")
+        for name, network in subnets:
+            if network.overlaps(route):
+                clashes.append(f"{name} {network} overlaps {route}")
     return clashes
 
 
 def check_routes(plan: Plan, routes) -> Plan:
-    clashes = route_collisions(plan, routes)
+    clashes = route_collisions([(s.name, s.network) for s in plan.subnets], routes)
     if clashes:
         more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
         raise PlanError(f"{clashes[0]}, a route of this machine{more}: "

@@ -88,7 +88,7 @@ def test_a_subnet_on_a_route_of_this_machine_is_refused():
 
 def test_a_whole_base_under_a_host_route_is_refused():
     plan = topology.generated_plan(2, 2, "172.17")
-    assert topology.route_collisions(plan, ["172.17.0.0/16"]), \
+    assert topology.route_collisions([(s.name, s.network) for s in plan.subnets], ["172.17.0.0/16"]), \
         "Docker's own bridge network must not be reused by a lab"
 
 
