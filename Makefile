@@ -5,10 +5,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-LAB    := $(PY) -m lanlab.control
+CONTROL := $(PY) -m lanlab.control
 NODE   ?= alice
 # A generated lab: `make up SUBNETS=10 HOSTS=10 [BASE=10.100]` (lanlab/topology.py).
-LABARGS := $(if $(SUBNETS),--subnets $(SUBNETS)) $(if $(HOSTS),--hosts $(HOSTS)) $(if $(BASE),--base $(BASE))
+# Your own lab: `make up LAB=labs/mylab.yaml` (docs/labs.md).
+LABARGS := $(if $(SUBNETS),--subnets $(SUBNETS)) $(if $(HOSTS),--hosts $(HOSTS)) $(if $(BASE),--base $(BASE)) $(if $(LAB),--lab $(LAB))
 ONLY   ?=
 
 .PHONY: up down test unit lab-test shell logs status leases bench clean base venv help
@@ -27,13 +28,13 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 base: $(STAMP)
-	@$(LAB) base
+	@$(CONTROL) base
 
 up: $(STAMP)
-	@$(LAB) up $(LABARGS)
+	@$(CONTROL) up $(LABARGS)
 
 down: $(STAMP)
-	@$(LAB) down $(LABARGS)
+	@$(CONTROL) down $(LABARGS)
 
 # Unit tests need no Docker; lab tests use the running lab, or start one and remove it.
 test: $(STAMP)
@@ -46,20 +47,20 @@ lab-test: $(STAMP)
 	@$(PY) -m pytest tests/lab
 
 shell: $(STAMP)
-	@docker exec -it $$($(LAB) container $(NODE) $(LABARGS)) bash
+	@docker exec -it $$($(CONTROL) container $(NODE) $(LABARGS)) bash
 
 logs: $(STAMP)
-	@$(LAB) logs $(LABARGS)
+	@$(CONTROL) logs $(LABARGS)
 
 status: $(STAMP)
-	@$(LAB) status $(LABARGS)
+	@$(CONTROL) status $(LABARGS)
 
 leases: $(STAMP)
-	@docker exec $$($(LAB) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases
+	@docker exec $$($(CONTROL) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))
 
 clean: $(STAMP)
-	@$(LAB) clean
+	@$(CONTROL) clean
 	@rm -rf .pytest_cache

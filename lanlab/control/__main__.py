@@ -11,6 +11,8 @@ Makefile's targets run.
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
 
+With --lab PATH a command acts on the lab of that lab file (lanlab/control/labfile.py,
+docs/labs.md), project LANLAB_PROJECT-<name>; labs/default.yaml is the default lab.
 With --subnets N --hosts M a command acts on the generated lab of N subnets of M hosts
 (lanlab/topology.py, lanlab/control/generate.py), project LANLAB_PROJECT-NxM, addresses
 in --base (or LANLAB_BASE, default 10.100). Without them, status, logs, wait and
@@ -63,7 +65,7 @@ def parse(args: list[str]) -> tuple[list[str], dict]:
     rest, options = [], {}
     items = iter(args)
     for arg in items:
-        if arg in ("--subnets", "--hosts", "--base"):
+        if arg in ("--subnets", "--hosts", "--base", "--lab"):
             value = next(items, "")
             if value:
                 options[arg[2:]] = value
@@ -73,6 +75,10 @@ def parse(args: list[str]) -> tuple[list[str], dict]:
 
 
 def choose_lab(command: str, options: dict) -> Lab:
+    if "lab" in options:
+        if {"subnets", "hosts"} & options.keys():
+            raise LabError("give either LAB=path or SUBNETS and HOSTS, not both")
+        return Lab.from_labfile(options["lab"])
     if {"subnets", "hosts"} - options.keys():
         if options:
             raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")

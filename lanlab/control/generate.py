@@ -30,6 +30,7 @@ for the whole lab) and readiness is read from the ready/ directory instead
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -278,3 +279,171 @@ def lab_title(plan: topology.Plan) -> str:
     if extra.get("kind") == "generated":
         return f"{extra['subnets']} subnets x {extra['hosts']} hosts in {extra['base']}.0.0/16"
     return f"{len(plan.host_subnets)} subnets, {len(plan.hosts)} hosts"
+
+
+# --- lab files (lanlab/control/labfile.py) ---------------------------------------------------
+#
+# `make up LAB=path` writes build/<project>/: compose.yaml, lab.yaml (the file as read),
+# dhcp.toml and dns.toml (lanlab/control/servers.py), ready/. Every container gets an
+# explicit address: routers and servers theirs, hosts their reservation or static address,
+# other DHCP hosts an address Docker holds until the lease replaces it, taken from the top
+# of the subnet below the bridge and outside the pool. A network too small to leave this
+# machine an address of its own (a /30 whose two addresses are the routers') is made a
+# wider Docker network; the containers then set the file's prefix length themselves.
+
+LAB_FILE = "lab.yaml"
+
+
+def docker_subnet(lab, network) -> ipaddress.IPv4Network:
+    """The subnet Docker is given for `network`: its own, or the smallest wider one whose
+    last usable address (this machine's on the bridge) no one in the file holds."""
+    from lanlab.control.labfile import bridge_address
+    taken = file_addresses(lab)
+    subnet = network.subnet
+    while bridge_address(subnet) in taken or subnet.num_addresses < 4:
+        subnet = subnet.supernet()
+    return subnet
+
+
+def file_addresses(lab) -> set:
+    from lanlab.control.labfile import fixed_addresses
+    return {address for address, *_ in fixed_addresses(lab)}
+
+
+def docker_subnets(lab) -> dict:
+    """network name -> Docker's subnet; a widened one must not take another network's."""
+    from lanlab.control.labfile import LabFileError
+    subnets = {n.name: docker_subnet(lab, n) for n in lab.networks}
+    for network in lab.networks:
+        wide = subnets[network.name]
+        for other in lab.networks:
+            if other.name != network.name and wide != network.subnet and wide.overlaps(other.subnet):
+                raise LabFileError(
+                    f"{lab.path}:{network.line}: {network.name} {network.subnet} leaves no address for "
+                    f"this machine's bridge, and the wider {wide} Docker needs overlaps {other.name}; "
+                    "move one of them")
+    return subnets
+
+
+def waiting_addresses(lab, network, subnet) -> dict:
+    """host name -> the address Docker gives a DHCP host with no reservation until its
+    lease replaces it: from the top of the subnet down, skipping the bridge, the pool and
+    every address in the file."""
+    from lanlab.control.labfile import LabFileError, bridge_address
+    taken = file_addresses(lab) | {bridge_address(subnet)}
+    pool = lab.pool(network.name)
+    waiting = [h for h in lab.hosts_on(network.name) if h.address is None]
+    chosen, candidate = {}, bridge_address(subnet) - 1
+    for host in waiting:
+        while candidate > subnet.network_address and (
+                candidate in taken or (pool and pool[0] <= candidate <= pool[1])):
+            candidate -= 1
+        if candidate <= subnet.network_address:
+            raise LabFileError(f"{lab.path}:{host.line}: {network.name} {network.subnet} has no address "
+                               f"left for {host.name} to wait in before its lease; use a larger subnet")
+        chosen[host.name] = candidate
+        candidate -= 1
+    return chosen
+
+
+def lab_network(lab, network, subnet) -> dict:
+    from lanlab.control.labfile import bridge_address
+    return {"driver": "bridge", "driver_opts": dict(NET_OPTIONS),
+            "labels": {"lanlab.kind": network.kind, "lanlab.subnet": str(network.subnet)},
+            "ipam": {"config": [{"subnet": str(subnet), "gateway": str(bridge_address(subnet))}]}}
+
+
+def ready_environment(name: str) -> dict:
+    return {"LANLAB_NODE": name, "LANLAB_READY_DIR": READY_MOUNT}
+
+
+def lab_router(lab, router) -> dict:
+    environment = {**ready_environment(router.name), "LANLAB_KIND": "router",
+                   "LANLAB_ADDRESSES": " ".join(
+                       f"{i.address}/{lab.network(i.network).subnet.prefixlen}" for i in router.interfaces)}
+    relayed = lab.relayed_networks(router.name)
+    if relayed:
+        environment["LANLAB_DHCP_SERVER"] = str(lab.dhcp.address)
+        environment["LANLAB_RELAY"] = " ".join(str(lab.network(n).subnet) for n in relayed)
+    if lab.routing == "static":
+        environment["LANLAB_ROUTES"] = "; ".join(str(route) for route in lab.routes(router.name))
+    return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}",
+            "hostname": router.name,
+            "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
+                        "net.ipv4.conf.default.rp_filter": "0"},
+            "environment": environment, "volumes": [READY_VOLUME],
+            "networks": {i.network: {"ipv4_address": str(i.address)} for i in router.interfaces}}
+
+
+def lab_server(lab, server, config: ServiceConfig | None) -> dict:
+    """dhcp or dns, as compose.yaml has them, on the lab file's network and address."""
+    subnet = lab.network(server.network).subnet
+    environment = {**ready_environment(server.name), "LANLAB_SUBNET": str(subnet)}
+    gateway = lab.gateway_address(server.network)
+    if gateway is not None:
+        environment["LANLAB_GATEWAY"] = str(gateway)
+    volumes = [READY_VOLUME, f"{server.name}-{'leases' if server.name == 'dhcp' else 'records'}:"
+                             f"/var/lib/lanlab/{server.name}", "tsig:/var/lib/lanlab/keys"]
+    if config is not None:
+        environment[config.variable] = config.path
+        volumes.append(f"./{config.filename}:{config.path}:ro")
+    return {"<<": Merge("node"), "image": f"lanlab/{server.name}:${{LANLAB_TAG:-latest}}",
+            "hostname": server.name, "environment": environment, "volumes": volumes,
+            "networks": {server.network: {"ipv4_address": str(server.address)}}}
+
+
+def lab_host(lab, host, waiting: dict) -> dict:
+    subnet = lab.network(host.network).subnet
+    environment = {**ready_environment(host.name), "LANLAB_SUBNET": str(subnet)}
+    if host.role:
+        environment["LANLAB_ROLE"] = host.role
+    if host.static:
+        environment["LANLAB_STATIC"] = str(host.interface)
+        gateway = lab.gateway_address(host.network)
+        if gateway is not None:
+            environment["LANLAB_GATEWAY"] = str(gateway)
+        if lab.dns is not None:
+            environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
+    address = host.address or waiting[host.name]
+    return {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}", "hostname": host.name,
+            "environment": environment, "volumes": [READY_VOLUME],
+            "networks": {host.network: {"ipv4_address": str(address)}}}
+
+
+def render_lab(lab, configs: dict | None = None) -> dict:
+    """The compose file of a lab file (a plain dict; to_yaml writes it)."""
+    configs = configs or {}
+    subnets = docker_subnets(lab)
+    waiting = {}
+    for network in lab.networks:
+        waiting.update(waiting_addresses(lab, network, subnets[network.name]))
+    containers = len(lab.routers) + len(lab.servers()) + len(lab.hosts)
+    services = {r.name: lab_router(lab, r) for r in lab.routers}
+    services.update({s.name: lab_server(lab, s, configs.get(s.name)) for s in lab.servers()})
+    services.update({h.name: lab_host(lab, h, waiting) for h in lab.hosts})
+    volumes = {"tsig": {}, "dhcp-leases": {}, "dns-records": {}} if lab.servers() else {}
+    return {"x-node": Anchor("node", node_common(health_interval(containers))),
+            "services": services,
+            "networks": {n.name: lab_network(lab, n, subnets[n.name]) for n in lab.networks},
+            **({"volumes": volumes} if volumes else {})}
+
+
+def write_labfile(lab, text: str, directory: Path) -> Path:
+    """Write a lab file's compose file and everything it mounts; return the compose file.
+    Nothing is written if the lab cannot be rendered (the error says why)."""
+    from lanlab.control import servers
+    configs = servers.configs(lab)
+    compose = to_yaml(render_lab(lab, configs))
+    directory.mkdir(parents=True, exist_ok=True)
+    ready = directory / READY_DIR
+    if ready.exists():
+        shutil.rmtree(ready)
+    ready.mkdir()
+    for config in configs.values():
+        (directory / config.filename).write_text(config.text)
+    (directory / LAB_FILE).write_text(text)
+    path = directory / "compose.yaml"
+    path.write_text(f"# Generated by `make up LAB={lab.path}`; edits are overwritten.\n"
+                    "# lanlab/control/generate.py explains every part; docs/labs.md the lab file.\n"
+                    + compose)
+    return path

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lanlab import topology
-from lanlab.control import base, generate, images
+from lanlab.control import base, generate, images, labfile
 from lanlab.control.compose import ROOT, Compose
 from lanlab.control.engine import client, name_of
 from lanlab.control.errors import LabError, say
@@ -76,6 +76,8 @@ class Lab:
     plan: topology.Plan | None = None
     directory: Path | None = None       # set for generated labs: build/<project>
     hangs: int = 0                       # compose `up` runs stopped by the watchdog
+    labfile: "labfile.LabFile | None" = None  # set for labs from a lab file
+    labtext: str = ""
 
     @classmethod
     def from_env(cls) -> "Lab":
@@ -96,8 +98,28 @@ class Lab:
                    plan, directory)
 
     @classmethod
+    def from_labfile(cls, path: str) -> "Lab":
+        """The lab a lab file describes, project LANLAB_PROJECT-<name>; nothing is written
+        or started until up(). labs/default.yaml is compose.yaml's lab (a unit test keeps
+        them equal), so its lab is the default one."""
+        try:
+            lab = labfile.load(path)
+        except labfile.LabFileError as error:
+            raise LabError(str(error)) from None
+        if lab.name == "default":
+            return cls.from_env()
+        project = f"{project_name()}-{lab.name}"
+        return cls(project, (generate.BUILD / project / "compose.yaml",), {}, None,
+                   generate.BUILD / project, labfile=lab,
+                   labtext=labfile.substitute_lines(Path(path).read_text(), os.environ, str(path)))
+
+    @classmethod
     def recorded(cls, directory: Path) -> "Lab":
         state = json.loads((directory / STATE_FILE).read_text())
+        if (directory / generate.LAB_FILE).exists():
+            lab = labfile.load(directory / generate.LAB_FILE, env=state["env"])
+            return cls(state["project"], (directory / "compose.yaml",), state["env"], None, directory,
+                       labfile=lab)
         plan = topology.plan_from_dict(json.loads((directory / generate.PLAN_FILE).read_text()))
         return cls(state["project"], (directory / "compose.yaml",), state["env"], plan, directory)
 
@@ -138,6 +160,9 @@ class Lab:
         return snapshot.all_ready and snapshot.running == snapshot.total
 
     def expected(self) -> int | None:
+        if self.labfile is not None:
+            lab = self.labfile
+            return len(lab.routers) + len(lab.servers()) + len(lab.hosts)
         if self.plan is not None and self.directory is not None:
             return len(self.plan.hosts) + len(topology.SERVICES)
         return None
@@ -156,14 +181,24 @@ class Lab:
     def prepare(self) -> None:
         """Refuse a plan that collides with this machine's routes; write a generated lab."""
         plan = self.plan or (topology.default_plan() if self.files == (ROOT / "compose.yaml",) else None)
-        if plan is not None:
+        if plan is not None or self.labfile is not None:
             own = self.own_subnets()
             routes = [r for r in host_routes() if r not in own]
             try:
-                topology.check_routes(plan, routes)
-            except topology.PlanError as error:
+                if self.labfile is not None:
+                    labfile.check_routes(self.labfile, routes)
+                else:
+                    topology.check_routes(plan, routes)
+            except (topology.PlanError, labfile.LabFileError) as error:
                 raise LabError(str(error)) from None
-        if self.directory is not None:
+        if self.labfile is not None:
+            try:
+                path = generate.write_labfile(self.labfile, self.labtext, self.directory)
+            except labfile.LabFileError as error:
+                raise LabError(str(error)) from None
+            self.remember()
+            say(f"generated lab {self.labfile.name!r} from {self.labfile.path}: {path.relative_to(ROOT)}")
+        elif self.directory is not None:
             path = generate.write_lab(self.plan, self.directory)
             self.remember()
             say(f"generated {generate.lab_title(self.plan)}: {path.relative_to(ROOT)}")
@@ -178,8 +213,8 @@ class Lab:
         return subnets
 
     def remember(self) -> None:
-        state = {"project": self.project, "parent": project_name(), "env": self.env,
-                 "title": generate.lab_title(self.plan)}
+        title = f"lab file {self.labfile.path}" if self.labfile else generate.lab_title(self.plan)
+        state = {"project": self.project, "parent": project_name(), "env": self.env, "title": title}
         (self.directory / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
 
     def up(self, timeout: float | None = None) -> float:
@@ -297,7 +332,7 @@ def generated_labs(parent: str | None = None) -> list[Lab]:
         try:
             if json.loads(state.read_text()).get("parent") == parent:
                 labs.append(Lab.recorded(state.parent))
-        except (OSError, ValueError, KeyError, topology.PlanError):
+        except (OSError, ValueError, KeyError, topology.PlanError, labfile.LabFileError):
             say(f"ignoring an unreadable {state.relative_to(ROOT)}")
     return labs
 

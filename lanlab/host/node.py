@@ -117,12 +117,12 @@ def sleep_forever() -> None:
         time.sleep(3600)
 
 
-def route_via_router(subnet: str) -> tuple[Interface, ipaddress.IPv4Address]:
-    """Take the default route through the router (.1 of `subnet`) without waiting for it:
-    (the interface on `subnet`, the router's address)."""
+def route_via_router(subnet: str, gateway: str | None = None) -> tuple[Interface, ipaddress.IPv4Address]:
+    """Take the default route through the router (`gateway`, else .1 of `subnet`) without
+    waiting for it: (the interface on `subnet`, the router's address)."""
     network = ipaddress.ip_network(subnet, strict=False)
     interface = find_by_subnet(interfaces(), network)
-    gateway = network.network_address + 1
+    gateway = ipaddress.ip_address(gateway) if gateway else network.network_address + 1
     set_default_route(gateway)
     log(f"{interface.name} {interface.address_in(network)}, default via {gateway}")
     return interface, gateway
@@ -135,7 +135,7 @@ def serve_on_subnet(serve) -> int:
     started = time.monotonic()
     clear_ready()
     try:
-        route_via_router(os.environ["LANLAB_SUBNET"])
+        route_via_router(os.environ["LANLAB_SUBNET"], os.environ.get("LANLAB_GATEWAY"))
     except KeyError:
         log("error: LANLAB_SUBNET is not set (compose.yaml gives every container its subnet)")
         return 1
@@ -143,3 +143,42 @@ def serve_on_subnet(serve) -> int:
         log(f"error: {error}")
         return 1
     return serve(lambda: mark_ready(started))
+
+
+# --- a lab file's router and static hosts (lanlab/control/generate.py sets the variables) ---
+
+def parse_static_routes(text: str) -> list[tuple[ipaddress.IPv4Network, ipaddress.IPv4Address]]:
+    """LANLAB_ROUTES, "10.25.0.0/16 via 172.25.255.2; ..." -> [(destination, next hop)]."""
+    routes = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        destination, via, hop = item.split()
+        if via != "via":
+            raise NodeError(f"LANLAB_ROUTES item {item!r} is not 'SUBNET via ADDRESS'")
+        routes.append((ipaddress.ip_network(destination), ipaddress.ip_address(hop)))
+    return routes
+
+
+def readdress_commands(found: list[Interface], wanted: list[ipaddress.IPv4Interface]) -> list[list[str]]:
+    """`ip` commands that give each wanted address its prefix length, on the interface
+    that holds that address (Docker gave it the Docker network's length)."""
+    commands = []
+    for address in wanted:
+        for interface in found:
+            held = [a for a in interface.addresses if a.ip == address.ip]
+            if held and held[0] != address:
+                commands += [["ip", "addr", "del", str(held[0]), "dev", interface.name],
+                             ["ip", "addr", "add", str(address), "broadcast", "+", "dev", interface.name]]
+    return commands
+
+
+def set_addresses(text: str) -> None:
+    """LANLAB_ADDRESSES / LANLAB_STATIC, "172.25.255.1/30 ...": each address with its length."""
+    wanted = [ipaddress.ip_interface(item) for item in text.split()]
+    for argv in readdress_commands(interfaces(), wanted):
+        run(*argv)
+
+
+def add_static_routes(text: str) -> None:
+    for destination, hop in parse_static_routes(text):
+        run("ip", "route", "replace", str(destination), "via", str(hop))
+        log(f"route {destination} via {hop}")

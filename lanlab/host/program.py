@@ -68,9 +68,32 @@ def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> b
     return True
 
 
+def static_start(address: str, env=os.environ) -> None:
+    """A static host (a lab file's `static: true`): its address with the prefix length
+    written, right or wrong (the mask lesson), no DHCP; the default route through its
+    network's gateway if it has one, else none (the lab stays closed); resolv.conf from
+    LANLAB_DNS ("SERVER DOMAIN"), written in place (Docker bind-mounts it)."""
+    from lanlab import node
+    node.set_addresses(address)
+    node.drop_default_route()
+    if env.get("LANLAB_GATEWAY"):
+        node.set_default_route(env["LANLAB_GATEWAY"])
+    server, _, domain = env.get("LANLAB_DNS", "").partition(" ")
+    if server:
+        with open("/etc/resolv.conf", "w") as conf:
+            conf.write(f"search {domain}\nnameserver {server}\n")
+    ready.log(f"static {address}, default via {env.get('LANLAB_GATEWAY') or 'none'}")
+
+
 def main() -> int:
     started = time.monotonic()
     ready.clear_ready()
+    if os.environ.get("LANLAB_STATIC"):
+        static_start(os.environ["LANLAB_STATIC"])
+        programs.start()
+        ready.mark_ready(started)
+        while True:
+            time.sleep(3600)
     subnet = os.environ.get("LANLAB_SUBNET")
     if not subnet:
         ready.log("error: LANLAB_SUBNET is not set (compose.yaml gives every host its subnet)")

@@ -15,7 +15,9 @@ Names the configuration fixes (updates may not change them):
     dhcp, dns, ...      the [hosts] table: an A each and the PTR of each address.
 
 Zones: the domain (lab.internal) and one reverse zone per subnet
-(192.168.7.0/24 -> 7.168.192.in-addr.arpa); `nameserver` is their NS and SOA primary.
+(192.168.7.0/24 -> 7.168.192.in-addr.arpa; any length: see reverse_zone); `nameserver`
+is their NS and SOA primary. A [[subnet]] without `router` only makes its reverse zone
+(lab files name their routers' interfaces in [hosts]: r1-lan-a).
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ DEFAULT_KEY = contracts.KEY_PATH
 class SubnetConf:
     name: str
     network: ipaddress.IPv4Network
-    router: ipaddress.IPv4Address
+    router: ipaddress.IPv4Address | None = None
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ class Config:
 
     def fixed_names(self) -> dict[str, tuple[ipaddress.IPv4Address, ...]]:
         """Every name the configuration fixes, relative to the domain -> its addresses."""
-        names = {"router": tuple(s.router for s in self.subnets)}
-        names.update({f"router-{s.name}": (s.router,) for s in self.subnets})
+        routed = [s for s in self.subnets if s.router is not None]
+        names = {"router": tuple(s.router for s in routed)} if routed else {}
+        names.update({f"router-{s.name}": (s.router,) for s in routed})
         names.update(dict(self.hosts))
         return names
 
@@ -67,7 +70,8 @@ class Config:
             for address in addresses:
                 targets.setdefault(address, name)
         for subnet in self.subnets:
-            targets[subnet.router] = f"router-{subnet.name}"
+            if subnet.router is not None:
+                targets[subnet.router] = f"router-{subnet.name}"
         return targets
 
 
@@ -89,7 +93,8 @@ def parse_config(text: str, env: Mapping[str, str] | None = None, source: str = 
 def build(data: dict) -> Config:
     server = data.get("server", {})
     subnets = tuple(
-        SubnetConf(s["name"], ipaddress.IPv4Network(s["network"]), ipaddress.IPv4Address(s["router"]))
+        SubnetConf(s["name"], ipaddress.IPv4Network(s["network"]),
+                   ipaddress.IPv4Address(s["router"]) if "router" in s else None)
         for s in data.get("subnet", [])
     )
     hosts = tuple(
@@ -115,9 +120,9 @@ def check(config: Config) -> Config:
     if not config.subnets:
         raise ConfigError("no [[subnet]]: the server needs at least one reverse zone")
     for subnet in config.subnets:
-        if subnet.network.prefixlen % 8 or subnet.network.prefixlen == 0:
-            raise ConfigError(f"subnet {subnet.name}: {subnet.network} is not /8, /16 or /24 (reverse zones follow octets)")
-        if subnet.router not in subnet.network:
+        if subnet.network.prefixlen < 8:
+            raise ConfigError(f"subnet {subnet.name}: {subnet.network} is wider than /8 (reverse zones follow octets)")
+        if subnet.router is not None and subnet.router not in subnet.network:
             raise ConfigError(f"subnet {subnet.name}: router {subnet.router} is outside {subnet.network}")
     for name in config.fixed_names():
         if not is_label(name):
@@ -130,7 +135,11 @@ def check(config: Config) -> Config:
 
 
 def reverse_zone(network: ipaddress.IPv4Network) -> str:
-    """192.168.7.0/24 -> '7.168.192.in-addr.arpa' (RFC 1035 3.5)."""
+    """192.168.7.0/24 -> '7.168.192.in-addr.arpa' (RFC 1035 3.5). A subnet whose length is
+    not a whole number of octets gets the zone of the octets it fixes: 192.168.7.0/25 ->
+    7.168.192.in-addr.arpa, 10.25.16.0/20 -> 25.10.in-addr.arpa (no RFC 2317 delegation:
+    this server is authoritative for every zone of the lab; subnets sharing one such zone
+    share it)."""
     octets = str(network.network_address).split(".")[: network.prefixlen // 8]
     return ".".join(reversed(octets)) + ".in-addr.arpa"
 

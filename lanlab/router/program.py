@@ -35,25 +35,31 @@ from lanlab.router.handler import Link, Relay, Send
 PORT = DHCP_SERVER_PORT
 
 
-def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address):
-    """(client links, the server side's interface name, that subnet's broadcast address)
-    from the router's interfaces."""
-    links, server_side, broadcast = [], None, None
+def plan_links(interfaces: list[node.Interface], server: ipaddress.IPv4Address,
+               relayed: list[str] | None = None):
+    """(client links, the server side's interface name, where probes for the server go)
+    from the router's interfaces. `relayed` (subnets) limits the client links to the
+    networks this router is the gateway of; without it every other interface is one.
+    A server on no interface's subnet is reached by routing: no server side interface,
+    and probes go to the server itself."""
+    networks = None if relayed is None else {ipaddress.ip_network(s) for s in relayed}
+    links, server_side, target = [], None, server
     for interface in interfaces:
         for address in interface.addresses:
             if server in address.network:
-                server_side, broadcast = interface.name, address.network.broadcast_address
-            else:
+                server_side, target = interface.name, address.network.broadcast_address
+            elif networks is None or address.network in networks:
                 links.append(Link(interface.name, address))
-    if server_side is None:
+    if server_side is None and relayed is None:
         raise node.NodeError(f"no interface of this router is on the DHCP server {server}'s subnet")
-    return tuple(links), server_side, broadcast
+    return tuple(links), server_side, target
 
 
 class RelayProgram:
-    def __init__(self, server: str, log: RateLog | None = None):
+    def __init__(self, server: str, log: RateLog | None = None, relayed: list[str] | None = None):
         self.log = log or RateLog("lanlab[relay]")
-        links, server_side, self.broadcast = plan_links(node.interfaces(), ipaddress.IPv4Address(server))
+        links, server_side, self.broadcast = plan_links(node.interfaces(), ipaddress.IPv4Address(server),
+                                                        relayed)
         self.server_answered = threading.Event()
         self.relay = Relay(ipaddress.IPv4Address(server), links)
         self.to_server = udp_socket(PORT, device=server_side)
@@ -63,7 +69,7 @@ class RelayProgram:
         for link, sock in self.sockets.items():
             self.selector.register(sock, selectors.EVENT_READ, link)
         names = ", ".join(f"{link.name} {link.address}" for link in links)
-        self.log(f"relaying {names} to {server} (server side {server_side})")
+        self.log(f"relaying {names} to {server} (server side {server_side or 'routed'})")
 
     def run(self) -> None:
         while True:
@@ -114,10 +120,10 @@ class RelayProgram:
         return send(sock, item.data, item.address, item.port)
 
 
-def start(server: str) -> threading.Thread:
+def start(server: str, relayed: list[str] | None = None) -> threading.Thread:
     """Open the sockets now (so the relay is listening when this returns), then relay
     in a background thread."""
-    program = RelayProgram(server)
+    program = RelayProgram(server, relayed=relayed)
     thread = threading.Thread(target=program.run, name="dhcp-relay", daemon=True)
     thread.start()
     threading.Thread(target=program.probe_server, name="dhcp-probe", daemon=True).start()
@@ -125,18 +131,28 @@ def start(server: str) -> threading.Thread:
 
 
 def main() -> int:
-    """The router's start: no default route (nothing leaves the lab), software checksums on
-    every interface (real DHCP clients drop unfilled ones), then the relay to
-    $LANLAB_DHCP_SERVER."""
+    """The router's start: no default route (nothing leaves the lab), the prefix lengths
+    and static routes a lab file gives (LANLAB_ADDRESSES, LANLAB_ROUTES), software
+    checksums on every interface (real DHCP clients drop unfilled ones), then the relay to
+    $LANLAB_DHCP_SERVER for the networks it is the gateway of (LANLAB_RELAY; every
+    interface but the server's when unset)."""
     started = time.monotonic()
     ready.clear_ready()
     node.drop_default_route()
+    try:
+        node.set_addresses(os.environ.get("LANLAB_ADDRESSES", ""))
+        node.add_static_routes(os.environ.get("LANLAB_ROUTES", ""))
+    except (node.NodeError, ValueError) as error:
+        ready.log(f"error: cannot set the lab file's addresses and routes: {error}")
+        return 1
     for interface in node.interfaces():
         node.checksum_offload_off(interface.name)
         ready.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
+    server, relayed = os.environ.get("LANLAB_DHCP_SERVER"), os.environ.get("LANLAB_RELAY")
     try:
-        start(os.environ["LANLAB_DHCP_SERVER"])
-    except (KeyError, node.NodeError, OSError) as error:
+        if server:
+            start(server, relayed.split() if relayed is not None else None)
+    except (node.NodeError, OSError, ValueError) as error:
         ready.log(f"error: the DHCP relay cannot start: {error}")
         return 1
     ready.mark_ready(started)

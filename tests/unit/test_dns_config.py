@@ -54,11 +54,15 @@ def test_render_config_for_many_subnets():
 def test_reverse_zone_names_follow_the_octets():
     assert reverse_zone(ipaddress.ip_network("192.168.7.0/24")) == "7.168.192.in-addr.arpa"
     assert reverse_zone(ipaddress.ip_network("10.0.0.0/8")) == "10.in-addr.arpa"
+    assert reverse_zone(ipaddress.ip_network("172.25.7.0/25")) == "7.25.172.in-addr.arpa", \
+        "a /25 lives in the zone of the /24 around it (no RFC 2317 delegation inside one server)"
+    assert reverse_zone(ipaddress.ip_network("10.25.16.0/20")) == "25.10.in-addr.arpa", \
+        "a /20 fixes two octets: the /16's zone"
 
 
 @pytest.mark.parametrize("text,fragment", [
     ('domain = "lab.internal"\nnameserver = "dns"\n[hosts]\ndns = "10.0.0.3"\n', "no [[subnet]]"),
-    (DEFAULT.replace(".0/24", ".0/25", 1), "not /8, /16 or /24"),
+    (DEFAULT.replace("${LANLAB_LAN_A:-192.168.7}.0/24", "192.0.0.0/7", 1), "wider than /8"),
     (DEFAULT.replace('dns = "${LANLAB_SVC:-10.0.0}.3"', 'ns1 = "10.0.0.3"'), "nameserver"),
     (DEFAULT.replace('dhcp = ', 'bad_name = '), "not a host name"),
     (DEFAULT.replace("${LANLAB_SVC:-10.0.0}.2", "${LANLAB_NOT_SET}.2"), "LANLAB_NOT_SET"),
