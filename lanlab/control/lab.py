@@ -116,7 +116,7 @@ class Lab:
     @classmethod
     def recorded(cls, directory: Path) -> "Lab":
         state = json.loads((directory / STATE_FILE).read_text())
-        if (directory / generate.LAB_FILE).exists():
+        if not (directory / generate.PLAN_FILE).exists():
             lab = labfile.load(directory / generate.LAB_FILE, env=state["env"])
             return cls(state["project"], (directory / "compose.yaml",), state["env"], None, directory,
                        labfile=lab)

@@ -133,3 +133,15 @@ def test_nothing_is_written_when_the_lab_cannot_be_rendered(tmp_path):
     with pytest.raises(labfile.LabFileError):
         generate.write_labfile(labfile.loads(text, env={}), text, tmp_path / "lab")
     assert not (tmp_path / "lab").exists(), "no half-written lab directory"
+
+
+def test_make_up_subnets_hosts_writes_a_lab_file(tmp_path):
+    from lanlab import topology
+    plan = topology.generated_plan(3, 2, "10.120")
+    generate.write_lab(plan, tmp_path)
+    lab = labfile.load(tmp_path / "lab.yaml", env={})
+    assert [(n.name, n.subnet) for n in lab.networks] == [(s.name, s.network) for s in plan.subnets], \
+        "the lab file holds the generated subnets"
+    assert [(h.name, h.network, h.address) for h in lab.hosts] == \
+        [(h.name, h.subnet, h.reserved) for h in plan.hosts], "and every host with its reservation"
+    assert lab.router("router").address_on("lan-2") == plan.subnet("lan-2").router
