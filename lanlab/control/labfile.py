@@ -189,22 +189,13 @@ class LabFile:
     path: str = "lab.yaml"
 
     def network(self, name: str) -> Network:
-        for network in self.networks:
-            if network.name == name:
-                return network
-        raise KeyError(name)
+        return named(self.networks, name)
 
     def router(self, name: str) -> Router:
-        for router in self.routers:
-            if router.name == name:
-                return router
-        raise KeyError(name)
+        return named(self.routers, name)
 
     def host(self, name: str) -> Host:
-        for host in self.hosts:
-            if host.name == name:
-                return host
-        raise KeyError(name)
+        return named(self.hosts, name)
 
     def routers_on(self, network: str) -> tuple[Router, ...]:
         return tuple(r for r in self.routers if network in r.networks)
@@ -299,6 +290,14 @@ class LabFile:
             if link.network == network:
                 return link
         return None
+
+
+def named(items, name: str):
+    """The item called `name` (KeyError if none)."""
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(name)
 
 
 def next_hops(lab: LabFile, start: str) -> dict[str, tuple[int, int, ipaddress.IPv4Address]]:

@@ -114,3 +114,24 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("lanlab measurements")
         for key, value in MEASURED.items():
             terminalreporter.write_line(f"{key}: {value}")
+
+
+# --- labs from lab files (tests/labs/*.yaml), one per test module -----------------------
+
+@pytest.fixture(scope="module")
+def labfile_lab(request):
+    """The lab of the test module's LAB_FILE, started unless it already runs and is
+    ready (then left up), removed afterwards if this started it."""
+    path = request.module.LAB_FILE
+    lab = Lab.from_labfile(str(path))
+    was_up = bool(lab.containers()) and lab.is_up()
+    if not was_up:
+        try:
+            lab.down()
+            lab.up()
+        except LabError as error:
+            lab.down()
+            pytest.fail(f"the lab of {path} did not start: {error}", pytrace=False)
+    yield lab
+    if not was_up:
+        lab.down()

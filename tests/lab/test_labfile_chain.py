@@ -15,26 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.errors import LabError
 from lanlab.control.lab import Lab, exec_in
 
-FILE = Path(__file__).resolve().parents[1] / "labs" / "chain.yaml"
+LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "chain.yaml"
 
 
 @pytest.fixture(scope="module")
-def chain():
-    lab = Lab.from_labfile(str(FILE))
-    was_up = lab.is_up() if lab.containers() else False
-    if not was_up:
-        try:
-            lab.down()
-            lab.up()
-        except LabError as error:
-            lab.down()
-            pytest.fail(f"the chain lab did not start: {error}", pytrace=False)
-    yield lab
-    if not was_up:
-        lab.down()
+def chain(labfile_lab):
+    return labfile_lab
 
 
 def run(lab: Lab, service: str, script: str, timeout: float = 30):

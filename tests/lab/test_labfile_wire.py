@@ -9,26 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.errors import LabError
 from lanlab.control.lab import Lab, exec_in
 
-FILE = Path(__file__).resolve().parents[1] / "labs" / "wire.yaml"
+LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "wire.yaml"
 
 
 @pytest.fixture(scope="module")
-def wire():
-    lab = Lab.from_labfile(str(FILE))
-    was_up = lab.is_up() if lab.containers() else False
-    if not was_up:
-        try:
-            lab.down()
-            lab.up()
-        except LabError as error:
-            lab.down()
-            pytest.fail(f"the wire lab did not start: {error}", pytrace=False)
-    yield lab
-    if not was_up:
-        lab.down()
+def wire(labfile_lab):
+    return labfile_lab
 
 
 def run(lab: Lab, service: str, script: str, timeout: float = 30):
