@@ -175,3 +175,46 @@ def test_mark_ready_leaves_and_clear_ready_removes_the_shared_marker(tmp_path, m
     assert not (tmp_path / "h2-3").exists(), "a restarted container is not ready until it says so again"
 
 
+
+
+# --- labs from lab files ------------------------------------------------------------------
+
+def test_lab_file_lab_is_named_after_the_file_and_default_is_compose_yaml(monkeypatch, tmp_path):
+    from pathlib import Path
+    from lanlab.control.lab import Lab
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("LANLAB_PROJECT", "la")
+    chain = cli.choose_lab("up", {"lab": str(root / "tests" / "labs" / "chain.yaml")})
+    assert chain.project == "la-chain" and chain.expected() == 7, \
+        "a lab file's lab is project LANLAB_PROJECT-<name>, with one container per router, server and host"
+    default = cli.choose_lab("up", {"lab": str(root / "labs" / "default.yaml")})
+    assert default.files == Lab.from_env().files and default.project == "la", \
+        "labs/default.yaml starts compose.yaml's lab, the default one"
+    with pytest.raises(LabError) as error:
+        cli.choose_lab("up", {"lab": "x.yaml", "subnets": "2", "hosts": "2"})
+    assert "either" in str(error.value), "a lab file and SUBNETS/HOSTS do not mix"
+
+
+def test_a_bad_lab_file_is_one_error_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24, gatway: r1}\n")
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        code = cli.main(["up", "--lab", str(bad)])
+    lines = stderr.getvalue().strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith(f"lanlab: error: {bad}:3:"), \
+        f"a bad lab file stops `make up` with one line naming file and line: {lines}"
+
+
+def test_a_lab_file_lab_is_found_again_from_its_directory(tmp_path):
+    """`make down`, `make status` with no LAB find a running lab file's lab by build/<project>."""
+    import json
+    from pathlib import Path
+    from lanlab.control import generate, labfile
+    from lanlab.control.lab import Lab
+    path = Path(__file__).resolve().parents[2] / "tests" / "labs" / "wire.yaml"
+    generate.write_labfile(labfile.load(path), path.read_text(), tmp_path)
+    (tmp_path / "lab.json").write_text(json.dumps({"project": "la-wire", "parent": "la", "env": {}}))
+    again = Lab.recorded(tmp_path)
+    assert again.project == "la-wire" and again.labfile.name == "wire" and again.expected() == 3, \
+        "the recorded lab file gives back the lab, its project and its size"
