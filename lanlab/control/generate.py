@@ -383,8 +383,7 @@ def lab_server(lab, server, config: ServiceConfig | None) -> dict:
     subnet = lab.network(server.network).subnet
     environment = {**ready_environment(server.name), "LANLAB_SUBNET": str(subnet)}
     gateway = lab.gateway_address(server.network)
-    if gateway is not None:
-        environment["LANLAB_GATEWAY"] = str(gateway)
+    environment["LANLAB_GATEWAY"] = str(gateway) if gateway is not None else "none"
     volumes = [READY_VOLUME, f"{server.name}-{'leases' if server.name == 'dhcp' else 'records'}:"
                              f"/var/lib/lanlab/{server.name}", "tsig:/var/lib/lanlab/keys"]
     if config is not None:

@@ -698,6 +698,10 @@ def check_hosts_get_addresses(lab: LabFile, r: Reader) -> None:
             why = f"{host.network} is not joined to {lab.dhcp.network}, where the DHCP server is"
         r.fail(host.line, f"host {host.name} would get no address: {why}; add "
                           "`static: true` and an address A.B.C.D/LEN, or a router and dhcp")
+    for host in lab.hosts:
+        if not host.static and lab.gateway(host.network) is None:
+            r.fail(host.line, f"host {host.name} leases on {host.network}, which has no router to be "
+                              "its gateway; put a router on it, or make the host `static: true`")
 
 
 def check_reachable(lab: LabFile, r: Reader) -> None:

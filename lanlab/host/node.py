@@ -119,9 +119,15 @@ def sleep_forever() -> None:
 
 def route_via_router(subnet: str, gateway: str | None = None) -> tuple[Interface, ipaddress.IPv4Address]:
     """Take the default route through the router (`gateway`, else .1 of `subnet`) without
-    waiting for it: (the interface on `subnet`, the router's address)."""
+    waiting for it: (the interface on `subnet`, the router's address). Gateway "none"
+    (a lab file's network with no router): no default route at all, and (the interface,
+    None)."""
     network = ipaddress.ip_network(subnet, strict=False)
     interface = find_by_subnet(interfaces(), network)
+    if gateway == "none":
+        drop_default_route()
+        log(f"{interface.name} {interface.address_in(network)}, no router: no default route")
+        return interface, None
     gateway = ipaddress.ip_address(gateway) if gateway else network.network_address + 1
     set_default_route(gateway)
     log(f"{interface.name} {interface.address_in(network)}, default via {gateway}")

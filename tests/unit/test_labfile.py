@@ -225,3 +225,9 @@ def test_an_unreadable_file():
     with pytest.raises(labfile.LabFileError) as caught:
         labfile.load("/nonexistent/lab.yaml")
     assert "/nonexistent/lab.yaml" in str(caught.value) and "LAB=" in str(caught.value)
+
+
+def test_a_leasing_host_needs_a_router_on_its_network():
+    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\n"
+                      "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a}\n")
+    assert message.startswith("bad.yaml:6:") and "no router to be its gateway" in message, message
