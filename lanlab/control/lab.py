@@ -101,12 +101,12 @@ class Lab:
     def from_labfile(cls, path: str) -> "Lab":
         """The lab a lab file describes, project LANLAB_PROJECT-<name>; nothing is written
         or started until up(). labs/default.yaml is compose.yaml's lab (a unit test keeps
-        them equal), so its lab is the default one."""
+        them equal), so its lab is the default one; a copy of it, edited, is a lab of its own."""
         try:
             lab = labfile.load(path)
         except labfile.LabFileError as error:
             raise LabError(str(error)) from None
-        if lab.name == "default":
+        if Path(path).resolve() == ROOT / "labs" / "default.yaml":
             return cls.from_env()
         project = f"{project_name()}-{lab.name}"
         return cls(project, (generate.BUILD / project / "compose.yaml",), {}, None,

@@ -218,3 +218,13 @@ def test_a_lab_file_lab_is_found_again_from_its_directory(tmp_path):
     again = Lab.recorded(tmp_path)
     assert again.project == "la-wire" and again.labfile.name == "wire" and again.expected() == 3, \
         "the recorded lab file gives back the lab, its project and its size"
+
+
+def test_an_edited_copy_of_the_default_lab_file_is_its_own_lab(monkeypatch, tmp_path):
+    from pathlib import Path
+    monkeypatch.setenv("LANLAB_PROJECT", "la")
+    copy = tmp_path / "mine.yaml"
+    copy.write_text((Path(__file__).resolve().parents[2] / "labs" / "default.yaml").read_text())
+    lab = cli.choose_lab("up", {"lab": str(copy)})
+    assert lab.project == "la-default" and lab.labfile is not None, \
+        "a user's edits to a copy must be what starts, not compose.yaml"
