@@ -41,13 +41,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from lanlab import topology
+from lanlab import contracts, topology
 from lanlab.dhcp import config as dhcp_config
 from lanlab.nameserver import config as dns_config
+from lanlab.control import servers
 from lanlab.control.compose import ROOT
+from lanlab.control.labfile import LabFileError, bridge_address, fixed_addresses
+from lanlab.control.servers import CONFIG_DIR, ServiceConfig
 
 BUILD = ROOT / "build"
-CONFIG_DIR = "/etc/lanlab"
 PLAN_FILE = "plan.json"
 READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.host.node)
 READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
@@ -228,18 +230,6 @@ def default_volumes() -> tuple[str, ...]:
 
 # --- the configuration the servers read (written only once their code exists) ----------
 
-@dataclass(frozen=True)
-class ServiceConfig:
-    service: str
-    filename: str
-    variable: str
-    text: str
-
-    @property
-    def path(self) -> str:
-        return f"{CONFIG_DIR}/{self.filename}"
-
-
 def service_configs(plan: topology.Plan) -> dict[str, ServiceConfig]:
     """The DHCP and DNS servers' files for this plan, from their own renderers."""
     return {
@@ -300,7 +290,6 @@ LAB_FILE = "lab.yaml"
 def docker_subnet(lab, network) -> ipaddress.IPv4Network:
     """The subnet Docker is given for `network`: its own, or the smallest wider one whose
     last usable address (this machine's on the bridge) no one in the file holds."""
-    from lanlab.control.labfile import bridge_address
     taken = file_addresses(lab)
     subnet = network.subnet
     while bridge_address(subnet) in taken or subnet.num_addresses < 4:
@@ -309,13 +298,11 @@ def docker_subnet(lab, network) -> ipaddress.IPv4Network:
 
 
 def file_addresses(lab) -> set:
-    from lanlab.control.labfile import fixed_addresses
     return {address for address, *_ in fixed_addresses(lab)}
 
 
 def docker_subnets(lab) -> dict:
     """network name -> Docker's subnet; a widened one must not take another network's."""
-    from lanlab.control.labfile import LabFileError
     subnets = {n.name: docker_subnet(lab, n) for n in lab.networks}
     for network in lab.networks:
         wide = subnets[network.name]
@@ -332,7 +319,6 @@ def waiting_addresses(lab, network, subnet) -> dict:
     """host name -> the address Docker gives a DHCP host with no reservation until its
     lease replaces it: from the top of the subnet down, skipping the bridge, the pool and
     every address in the file."""
-    from lanlab.control.labfile import LabFileError, bridge_address
     taken = file_addresses(lab) | {bridge_address(subnet)}
     pool = lab.pool(network.name)
     waiting = [h for h in lab.hosts_on(network.name) if h.address is None]
@@ -350,14 +336,13 @@ def waiting_addresses(lab, network, subnet) -> dict:
 
 
 def lab_network(lab, network, subnet) -> dict:
-    from lanlab.control.labfile import bridge_address
     return {"driver": "bridge", "driver_opts": dict(NET_OPTIONS),
             "labels": {"lanlab.kind": network.kind, "lanlab.subnet": str(network.subnet)},
             "ipam": {"config": [{"subnet": str(subnet), "gateway": str(bridge_address(subnet))}]}}
 
 
 def ready_environment(name: str) -> dict:
-    return {"LANLAB_NODE": name, "LANLAB_READY_DIR": READY_MOUNT}
+    return {"LANLAB_NODE": name, contracts.READY_DIR_VARIABLE: READY_MOUNT}
 
 
 def lab_router(lab, router) -> dict:
@@ -384,8 +369,8 @@ def lab_server(lab, server, config: ServiceConfig | None) -> dict:
     environment = {**ready_environment(server.name), "LANLAB_SUBNET": str(subnet)}
     gateway = lab.gateway_address(server.network)
     environment["LANLAB_GATEWAY"] = str(gateway) if gateway is not None else "none"
-    volumes = [READY_VOLUME, f"{server.name}-{'leases' if server.name == 'dhcp' else 'records'}:"
-                             f"/var/lib/lanlab/{server.name}", "tsig:/var/lib/lanlab/keys"]
+    state = f"dhcp-leases:{contracts.LEASE_DIR}" if server.name == "dhcp" else f"dns-records:{contracts.RECORDS_DIR}"
+    volumes = [READY_VOLUME, state, f"tsig:{os.path.dirname(contracts.KEY_PATH)}"]
     if config is not None:
         environment[config.variable] = config.path
         volumes.append(f"./{config.filename}:{config.path}:ro")
@@ -433,7 +418,6 @@ def render_lab(lab, configs: dict | None = None) -> dict:
 def write_labfile(lab, text: str, directory: Path) -> Path:
     """Write a lab file's compose file and everything it mounts; return the compose file.
     Nothing is written if the lab cannot be rendered (the error says why)."""
-    from lanlab.control import servers
     configs = servers.configs(lab)
     compose = to_yaml(render_lab(lab, configs))
     directory.mkdir(parents=True, exist_ok=True)

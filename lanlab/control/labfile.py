@@ -50,7 +50,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from lanlab import topology, variables
+from lanlab import config, contracts, topology
 
 DOMAIN = topology.DOMAIN
 ROUTING = ("static", "ospf")
@@ -58,7 +58,6 @@ KINDS = ("switch", "hub")
 ROLES = ("files",)
 SERVICES = ("dhcp", "dns")
 MAX_NETWORKS_PER_ROUTER = topology.MAX_SUBNETS
-LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 DELAY = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
 LOSS = re.compile(r"^(\d+(?:\.\d+)?)%$")
 RATE = re.compile(r"^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$")
@@ -400,7 +399,7 @@ class Reader:
             self.fail(node, f"{what} {value!r} is not an IPv4 address; write it like 192.168.7.20")
 
     def label(self, node, name: str, what: str) -> str:
-        if not LABEL.match(name):
+        if not contracts.is_label(name):
             self.fail(node, f"{what} {name!r} is not a DNS label; use lowercase letters, digits "
                             "and '-' (at most 63, no '-' at either end)")
         return name
@@ -424,8 +423,8 @@ def substitute_lines(text: str, env: Mapping[str, str], path: str) -> str:
     lines = []
     for number, line in enumerate(text.split("\n"), 1):
         try:
-            lines.append(variables.substitute(line, env, LabFileError))
-        except LabFileError as error:
+            lines.append(config.substitute(line, env))
+        except config.ConfigError as error:
             raise LabFileError(f"{path}:{number}: {error}") from None
     return "\n".join(lines)
 
@@ -597,7 +596,7 @@ def check_names(lab: LabFile, r: Reader) -> None:
         if name in seen:
             r.fail(line, f"the name {name!r} is used twice (also on line {seen[name]}); "
                          f"rename {what}")
-        if not LABEL.match(name):
+        if not contracts.is_label(name):
             r.fail(line, f"{name!r} is not a DNS label (at most 63 of a-z, 0-9, '-'); use a shorter name")
         seen[name] = line
 

@@ -12,8 +12,26 @@ dns and the static hosts. Hosts that lease get their names from the DHCP server'
 """
 from __future__ import annotations
 
-from lanlab.control.generate import ServiceConfig
+from dataclasses import dataclass
+
+from lanlab import contracts
 from lanlab.control.labfile import LabFile
+
+CONFIG_DIR = "/etc/lanlab"   # where a generated lab mounts the servers' files
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One server's configuration file: its name, the variable that points the server at
+    it, and its text."""
+    service: str
+    filename: str
+    variable: str
+    text: str
+
+    @property
+    def path(self) -> str:
+        return f"{CONFIG_DIR}/{self.filename}"
 
 
 def quote(value) -> str:
@@ -55,8 +73,9 @@ def dns_names(lab: LabFile) -> dict[str, tuple]:
 def dns_toml(lab: LabFile) -> str:
     lines = ["# The lanlab DNS server's configuration, generated from the lab file.",
              f"domain = {quote(lab.domain)}", 'nameserver = "dns"', "ttl = 300", "negative_ttl = 60", "",
-             "[server]", 'listen = "0.0.0.0"', "port = 53", 'records = "/var/lib/lanlab/dns"',
-             'key = "/var/lib/lanlab/keys/tsig.key"', "max_records = 10000", ""]
+             "[server]", 'listen = "0.0.0.0"', f"port = {contracts.DNS_PORT}",
+             f"records = {quote(contracts.RECORDS_DIR)}", f"key = {quote(contracts.KEY_PATH)}",
+             "max_records = 10000", ""]
     for network in lab.networks:
         lines += ["[[subnet]]", f"name = {quote(network.name)}", f"network = {quote(network.subnet)}", ""]
     lines.append("[hosts]")

@@ -73,7 +73,7 @@ def static_start(address: str, env=os.environ) -> None:
     written, right or wrong (the mask lesson), no DHCP; the default route through its
     network's gateway if it has one, else none (the lab stays closed); resolv.conf from
     LANLAB_DNS ("SERVER DOMAIN"), written in place (Docker bind-mounts it)."""
-    from lanlab import node
+    from lanlab.host import node
     node.set_addresses(address)
     node.drop_default_route()
     if env.get("LANLAB_GATEWAY"):

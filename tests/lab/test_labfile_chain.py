@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.lab import Lab, exec_in
+from lanlab import contracts
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 
 LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "chain.yaml"
 
@@ -30,7 +32,7 @@ def run(lab: Lab, service: str, script: str, timeout: float = 30):
 
 
 def lease_of(lab: Lab, host: str) -> ipaddress.IPv4Interface:
-    out = run(lab, host, "cat /run/lanlab/lease").out.split()
+    out = run(lab, host, f"cat {contracts.LEASE}").out.split()
     assert out, f"{host} must hold a DHCP lease (/run/lanlab/lease is empty)"
     return ipaddress.ip_interface(out[0])
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 
 LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "wire.yaml"
 

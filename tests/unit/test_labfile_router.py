@@ -1,12 +1,12 @@
 """What a lab file's router and static hosts do at start, as pure functions: the relay's
 links (only where it is the gateway; a server reached by routing), the static routes and
-prefix lengths from the environment (lanlab/node.py, lanlab/dhcp/relay_loop.py)."""
+prefix lengths from the environment (lanlab/host/node.py, lanlab/router/program.py)."""
 import ipaddress
 
 import pytest
 
-from lanlab import node
-from lanlab.dhcp import relay_loop
+from lanlab.host import node
+from lanlab.router import program as relay_loop
 
 IF = ipaddress.ip_interface
 
