@@ -9,30 +9,7 @@ from lanlab.control import labfile
 
 ROOT = Path(__file__).resolve().parents[2]
 
-ISSUE = """\
-name: two-sites
-domain: lab.internal
-routing: static
-networks:
-  lan-a: {subnet: 172.25.7.0/25}
-  lan-b: {subnet: 10.25.0.0/16, kind: hub}
-  core:  {subnet: 172.25.255.0/30}
-  svc:   {subnet: 172.25.0.0/24, pool: 172.25.0.100-172.25.0.150}
-  wire:  {subnet: 172.25.50.0/24}
-routers:
-  r1: {lan-a: 172.25.7.1, core: 172.25.255.1, svc: 172.25.0.1}
-  r2: {lan-b: 10.25.0.1, core: 172.25.255.2}
-dhcp: {network: svc, address: 172.25.0.2}
-dns:  {network: svc, address: 172.25.0.3}
-hosts:
-  alice: {network: lan-a, address: 172.25.7.20}
-  bob:   {network: lan-a}
-  files: {network: lan-b, role: files}
-  pc1:   {network: wire, address: 172.25.50.1/24, static: true}
-  pc2:   {network: wire, address: 172.25.50.2/16, static: true}
-links:
-  lan-b: {delay: 20ms, loss: 1%, rate: 10mbit}
-"""
+ISSUE = (ROOT / "tests" / "labs" / "two-sites.yaml").read_text()
 
 
 def ip(text):
@@ -54,7 +31,8 @@ def test_the_issue_example_reads_into_the_model():
     link = lab.link("lan-b")
     assert (link.delay_ms, link.loss_percent, link.rate_bits) == (20.0, 1.0, 10_000_000), \
         "link conditions are parsed into numbers the link code can use"
-    assert lab.host("alice").line == 16, "every part remembers its line, for later messages"
+    alice_line = next(i for i, line in enumerate(ISSUE.splitlines(), 1) if line.strip().startswith("alice:"))
+    assert lab.host("alice").line == alice_line, "every part remembers its line, for later messages"
 
 
 def test_static_routes_take_the_shortest_path():

@@ -3,7 +3,6 @@
 with the hand-written compose.yaml, dhcp/dhcp.toml and dns/lab.toml (no Docker needed)."""
 import ipaddress
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from lanlab.dhcp import config as dhcp_config
 from lanlab.nameserver import config as dns_config
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))
-from test_labfile import ISSUE  # noqa: E402
+ISSUE = (ROOT / "tests" / "labs" / "two-sites.yaml").read_text()
 
 
 def rendered(text: str) -> dict:
