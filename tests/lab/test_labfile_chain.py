@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from lanlab import contracts
-from lanlab.control.execute import exec_in
 from lanlab.control.lab import Lab
+from lanlab.control.probe import Node
 
 LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "chain.yaml"
 
@@ -27,19 +27,16 @@ def chain(labfile_lab):
     return labfile_lab
 
 
-def run(lab: Lab, service: str, script: str, timeout: float = 30):
-    return exec_in(lab.container(service), ["sh", "-c", script], timeout=timeout)
-
 
 def lease_of(lab: Lab, host: str) -> ipaddress.IPv4Interface:
-    out = run(lab, host, f"cat {contracts.LEASE}").out.split()
+    out = Node(lab, host).sh(f"cat {contracts.LEASE}").out.split()
     assert out, f"{host} must hold a DHCP lease (/run/lanlab/lease is empty)"
     return ipaddress.ip_interface(out[0])
 
 
 def test_traceroute_crosses_both_routers(chain):
     carol = lease_of(chain, "carol").ip
-    result = run(chain, "alice", f"traceroute -n -w 1 -q 1 -m 5 {carol}")
+    result = Node(chain, "alice").sh(f"traceroute -n -w 1 -q 1 -m 5 {carol}")
     hops = [line.split()[1] for line in result.out.splitlines()[1:] if len(line.split()) > 1]
     assert hops == ["172.25.20.1", "172.25.21.2", str(carol)], \
         f"alice -> carol must go through r1 (its left address) and then r2 (its core address), " \
@@ -48,7 +45,7 @@ def test_traceroute_crosses_both_routers(chain):
 
 def test_a_packet_arrives_with_ttl_62(chain):
     alice = lease_of(chain, "alice").ip
-    result = run(chain, "carol", f"ping -c 1 -W 2 {alice}")
+    result = Node(chain, "carol").sh(f"ping -c 1 -W 2 {alice}")
     assert result.ok and "ttl=62" in result.out, \
         f"two routers each take one from the TTL of 64 that alice's reply starts with\n{result.out}{result.err}"
 
@@ -69,20 +66,20 @@ def test_leases_carry_the_mask_of_their_subnet(chain):
     ("r1-left", "172.25.20.1"), ("r1-core", "172.25.21.1"), ("r1-svc", "172.25.22.1"),
     ("r2-core", "172.25.21.2"), ("r2-right", "10.25.0.1")])
 def test_every_router_interface_has_a_name(chain, name, address):
-    result = run(chain, "bob", f"dig +short {name}.lab.internal")
+    result = Node(chain, "bob").sh(f"dig +short {name}.lab.internal")
     assert result.out.split() == [address], \
         f"{name}.lab.internal must resolve to {address} at the lab's DNS server\n{result.out}{result.err}"
 
 
 def test_reverse_lookups_on_a_slash_25(chain):
     for address, name in (("172.25.20.1", "r1-left.lab.internal."), ("172.25.20.20", "alice.lab.internal.")):
-        result = run(chain, "carol", f"dig +short -x {address}")
+        result = Node(chain, "carol").sh(f"dig +short -x {address}")
         assert result.out.split() == [name], \
             f"{address} on the /25 must have a PTR ({name}): its zone is 20.25.172.in-addr.arpa\n{result.out}{result.err}"
 
 
 def test_no_router_has_a_route_out_of_the_lab(chain):
     for router in ("r1", "r2"):
-        result = run(chain, router, "ip route get 198.51.100.7")
+        result = Node(chain, router).sh("ip route get 198.51.100.7")
         assert not result.ok and "unreachable" in (result.out + result.err), \
             f"{router} must have no route out of the lab (asked without sending)\n{result.out}{result.err}"

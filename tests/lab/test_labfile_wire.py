@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.execute import exec_in
 from lanlab.control.lab import Lab
+from lanlab.control.probe import Node
 
 LAB_FILE = Path(__file__).resolve().parents[1] / "labs" / "wire.yaml"
 
@@ -20,32 +20,29 @@ def wire(labfile_lab):
     return labfile_lab
 
 
-def run(lab: Lab, service: str, script: str, timeout: float = 30):
-    return exec_in(lab.container(service), ["sh", "-c", script], timeout=timeout)
-
 
 def test_static_addresses_are_as_written(wire):
     for pc, address in (("pc1", "172.25.30.1/24"), ("pc2", "172.25.30.2/24"), ("pc3", "172.25.30.130/25")):
-        result = run(wire, pc, "ip -4 -o addr show scope global")
+        result = Node(wire, pc).sh("ip -4 -o addr show scope global")
         assert f" {address} " in result.out and len(result.out.splitlines()) == 1, \
             f"{pc} must hold exactly {address}, as the lab file says, with no DHCP\n{result.out}"
 
 
 def test_two_static_pcs_ping_each_other(wire):
     for one, other in (("pc1", "172.25.30.2"), ("pc2", "172.25.30.1")):
-        result = run(wire, one, f"ping -c 2 -W 2 {other}")
+        result = Node(wire, one).sh(f"ping -c 2 -W 2 {other}")
         assert result.ok, f"{one} and {other} share a /24 on one cable: they must reach each other\n{result.out}"
 
 
 def test_a_wrong_mask_cannot_reach(wire):
-    result = run(wire, "pc3", "ip route get 172.25.30.1")
+    result = Node(wire, "pc3").sh("ip route get 172.25.30.1")
     assert not result.ok and "unreachable" in (result.out + result.err), \
         f"by its /25, pc3 sees pc1 on another network and has no gateway\n{result.out}{result.err}"
-    result = run(wire, "pc1", "ping -c 2 -W 1 172.25.30.130")
+    result = Node(wire, "pc1").sh("ping -c 2 -W 1 172.25.30.130")
     assert not result.ok, \
         f"pc1's ping reaches pc3 on the cable, but pc3 cannot answer: its mask puts pc1 elsewhere\n{result.out}"
 
 
 def test_the_wire_has_no_way_out(wire):
-    result = run(wire, "pc1", "ip route show default")
+    result = Node(wire, "pc1").sh("ip route show default")
     assert result.out.strip() == "", "a PC on a wire with no router has no default route (the lab is closed)"
