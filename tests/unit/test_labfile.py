@@ -209,3 +209,11 @@ def test_a_leasing_host_needs_a_router_on_its_network():
     message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\n"
                       "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a}\n")
     assert message.startswith("bad.yaml:6:") and "no router to be its gateway" in message, message
+
+
+def test_the_example_in_docs_labs_md_is_a_valid_lab_file():
+    import re
+    text = (ROOT / "docs" / "labs.md").read_text()
+    example = re.search(r"## The format\n\n```yaml\n(.*?)```", text, re.S).group(1)
+    lab = labfile.loads(example, "docs/labs.md", env={})
+    assert lab.name == "two-sites" and len(lab.routers) == 2, "the documented format is the one read"
