@@ -16,7 +16,8 @@ docs/labs.md), project LANLAB_PROJECT-<name>; labs/default.yaml is the default l
 With --subnets N --hosts M a command acts on the generated lab of N subnets of M hosts
 (lanlab/topology.py, lanlab/control/generate.py), project LANLAB_PROJECT-NxM, addresses
 in --base (or LANLAB_BASE, default 10.100). Without them, status, logs, wait and
-container act on the default lab if it runs, else on the one generated lab that does.
+container act on the lab `make up` started last if it runs, else on the default lab if
+it runs, else on the one generated or lab-file lab that does.
 
 Errors are one line on stderr and exit status 1.
 """
@@ -28,7 +29,7 @@ import sys
 from lanlab.control import base
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
-from lanlab.control.lab import Lab, generated_labs
+from lanlab.control.lab import Lab, generated_labs, last_project
 from lanlab.control.status import format_table
 
 
@@ -91,11 +92,17 @@ def choose_lab(command: str, options: dict) -> Lab:
 
 
 def running_lab() -> Lab:
-    lab = Lab.from_env()
-    if lab.containers():
-        return lab
-    generated = [each for each in generated_labs() if each.containers()]
-    return generated[0] if len(generated) == 1 else lab
+    """The lab `make up` started last if it runs; else the default lab if it runs; else
+    the one generated or lab-file lab that runs."""
+    default = Lab.from_env()
+    running = [each for each in (default, *generated_labs()) if each.containers()]
+    last = last_project()
+    for each in running:
+        if each.project == last:
+            return each
+    if any(each is default for each in running):
+        return default
+    return running[0] if len(running) == 1 else default
 
 
 COMMANDS = {

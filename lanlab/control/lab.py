@@ -221,6 +221,7 @@ class Lab:
         """Build, start and wait; return the seconds from `compose up` to ready."""
         self.build()
         self.prepare()
+        remember_last(self.project)
         started = time.monotonic()
         say(f"starting lab {self.project!r}")
         watch = self.watch()
@@ -322,6 +323,24 @@ class Lab:
 
     def status_rows(self) -> list[tuple[str, str, str, str, str]]:
         return status_rows(self.containers())
+
+
+def last_file() -> Path:
+    """build/last-<LANLAB_PROJECT>: the project `make up` started last, so that status,
+    logs, shell and leases act on it when several labs run."""
+    return generate.BUILD / f"last-{project_name()}"
+
+
+def remember_last(project: str) -> None:
+    generate.BUILD.mkdir(parents=True, exist_ok=True)
+    last_file().write_text(project + "\n")
+
+
+def last_project() -> str | None:
+    try:
+        return last_file().read_text().strip() or None
+    except OSError:
+        return None
 
 
 def generated_labs(parent: str | None = None) -> list[Lab]:

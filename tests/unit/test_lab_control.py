@@ -228,3 +228,22 @@ def test_an_edited_copy_of_the_default_lab_file_is_its_own_lab(monkeypatch, tmp_
     lab = cli.choose_lab("up", {"lab": str(copy)})
     assert lab.project == "la-default" and lab.labfile is not None, \
         "a user's edits to a copy must be what starts, not compose.yaml"
+
+
+def test_status_acts_on_the_lab_started_last(monkeypatch, tmp_path):
+    """With the default lab and a lab file's lab both running, `make status` shows the one
+    `make up` started last (the README's "Your own lab" relies on it)."""
+    from lanlab.control import generate, lab as labmod
+    monkeypatch.setenv("LANLAB_PROJECT", "la")
+    monkeypatch.setattr(generate, "BUILD", tmp_path)
+
+    class Running(labmod.Lab):
+        def containers(self, all=True):
+            return ["one"]
+
+    monkeypatch.setattr(cli, "Lab", Running)
+    mine = Running("la-wire", ())
+    monkeypatch.setattr(cli, "generated_labs", lambda: [mine])
+    assert cli.running_lab().project == "la", "with nothing remembered, the default lab"
+    labmod.remember_last("la-wire")
+    assert cli.running_lab() is mine, "the lab started last, when it runs"
