@@ -12,12 +12,13 @@ NODE   ?= alice
 LABARGS := $(if $(SUBNETS),--subnets $(SUBNETS)) $(if $(HOSTS),--hosts $(HOSTS)) $(if $(BASE),--base $(BASE)) $(if $(LAB),--lab $(LAB))
 ONLY   ?=
 
-.PHONY: up down test unit lab-test shell logs status leases bench clean base venv help
+.PHONY: up down test unit lab-test shell logs status leases link bench clean base venv help
 
 help:
 	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | bench | clean"
 	@echo "a generated lab: make up SUBNETS=10 HOSTS=10 (then status, shell NODE=h3-7, down)"
 	@echo "one benchmark:   make bench ONLY=lab"
+	@echo "link conditions: make link NET=lan-b DELAY=50ms LOSS=5% RATE=10mbit [NODE=carol] | CLEAR=1 | DOWN=1 | UP=1 | HUB=1 | HUB=0"
 
 $(STAMP): pyproject.toml
 	@echo "lanlab: creating the Python environment in $(VENV) (once)"
@@ -57,6 +58,15 @@ status: $(STAMP)
 
 leases: $(STAMP)
 	@docker exec $$($(CONTROL) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases
+
+# A network's conditions, live (lanlab/control/links.py); `make link` alone prints them all.
+# NODE has a default for `make shell`; here it counts only when given.
+LINKARGS := $(if $(NET),--net '$(NET)') $(if $(filter-out file,$(origin NODE)),--node '$(NODE)') \
+            $(if $(DELAY),--delay '$(DELAY)') $(if $(LOSS),--loss '$(LOSS)') $(if $(RATE),--rate '$(RATE)') \
+            $(if $(HUB),--hub '$(HUB)') $(if $(filter 1,$(CLEAR)),--clear) \
+            $(if $(filter 1,$(DOWN)),--down) $(if $(filter 1,$(UP)),--up)
+link: $(STAMP)
+	@$(LAB) link $(LINKARGS) $(LABARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

@@ -8,6 +8,8 @@ Makefile's targets run.
     status    a table: node, network, address, gateway, health
     logs      every container's log
     container NODE   print the container id of NODE (for `make shell`)
+    link [--net N --delay D --loss L --rate R --node X --clear --down --up --hub 0|1]
+              a network's conditions, live; alone: every network's (lanlab/control/links.py)
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lanlab.control import base
+from lanlab.control import base, links
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
 from lanlab.control.lab import Lab, generated_labs, last_project
@@ -59,6 +61,7 @@ def cmd_down(lab: Lab, options: dict) -> None:
     labs = [lab] if options else [lab, *generated_labs()]
     for each in labs:
         say(f"lab {each.project!r} removed in {each.down():.1f} s")
+        links.forget(each.project)
 
 
 def parse(args: list[str]) -> tuple[list[str], dict]:
@@ -83,7 +86,7 @@ def choose_lab(command: str, options: dict) -> Lab:
     if {"subnets", "hosts"} - options.keys():
         if options:
             raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")
-        return running_lab() if command in ("status", "logs", "wait", "container") else Lab.from_env()
+        return running_lab() if command in ("status", "logs", "wait", "container", "link") else Lab.from_env()
     try:
         subnets, hosts = int(options["subnets"]), int(options["hosts"])
     except ValueError:
@@ -113,6 +116,7 @@ COMMANDS = {
     "container": lambda lab, args: print(lab.container(args[0]).id),
     "base": lambda lab, args: print(base.ensure_base(flavour=args[0] if args else "base")),
     "clean": lambda lab, args: cmd_clean(lab),
+    "link": lambda lab, args: print(links.run(lab.project, links.parse(args))),
 }
 
 

@@ -81,8 +81,8 @@ def release(sock: socket.socket, queue: int, packet_id: int) -> None:
     sock.send(codec.verdict(queue, packet_id, codec.NF_ACCEPT, 0, batch=True))
 
 
-def serve(queue: int, delay: float) -> None:
-    sock, hold = open_queue(queue), Hold(delay)
+def serve(sock: socket.socket, queue: int, delay: float) -> None:
+    hold = Hold(delay)
     try:
         while True:
             readable, _, _ = select.select([sock], [], [], hold.timeout(time.monotonic()))
@@ -109,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python3 -m lanlab.link.program QUEUE DELAY_MS", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, stop)
-    os.makedirs(RUN, exist_ok=True)
-    with open(pid_path(queue), "w") as out:
-        out.write(f"{os.getpid()}\n")
     try:
-        serve(queue, delay_ms / 1000)
+        sock = open_queue(queue)
+        os.makedirs(RUN, exist_ok=True)
+        with open(pid_path(queue), "w") as out:     # written once the queue is bound
+            out.write(f"{os.getpid()}\n")
+        serve(sock, queue, delay_ms / 1000)
     except (OSError, codec.NetlinkError) as error:
         print(f"lanlab: error: delay on queue {queue}: {error}", file=sys.stderr)
         return 1

@@ -1,0 +1,262 @@
+"""`make link`: a network's conditions (delay, loss, rate, down) and switch or hub, live.
+
+    make link                                  every network's kind and conditions
+    make link NET=lan-b DELAY=50ms LOSS=5% RATE=10mbit [NODE=carol]
+    make link NET=lan-b CLEAR=1 | DOWN=1 | UP=1 | HUB=1 | HUB=0
+
+Conditions are set on each member's egress on that network, inside the member (docker
+exec of lanlab/link/apply.py, all members at once), so every frame the network delivers
+is delayed, dropped or shaped once, by its sender: a ping between two members gains
+2 x DELAY of round trip. With NODE only that member's frames are.
+A call changes the values it names and keeps the others; CLEAR clears them all, UP only
+DOWN. What was set is recorded in build/<project>/links.json (the nodes' iptables rules
+and qdiscs are the truth; the record is what `make link` prints); a record made for
+containers that are gone is ignored, and `make down` removes it.
+
+Hub or switch is the host-side bridge's ageing time (0: never learn, flood every frame;
+30000 centiseconds: Docker's default, learn), set from a short-lived container of our
+base image in the machine's network namespace (nothing is installed on the machine) and
+read back from /sys/class/net/<bridge>/bridge/ageing_time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lanlab.control.errors import LabError
+from lanlab.control.generate import BUILD
+from lanlab.link import conditions as cond
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NETWORK_LABEL = "com.docker.compose.network"
+BRIDGE_OPTION = "com.docker.network.bridge.name"
+HUB_AGEING, SWITCH_AGEING = 0, 30000
+SYS_NET = Path("/sys/class/net")
+HELPER_IMAGE = "lanlab-base:latest"
+EXEC_TIMEOUT = 30
+
+
+@dataclass(frozen=True)
+class LinkNetwork:
+    name: str
+    subnet: str
+    bridge: str
+    members: dict[str, str] = field(default_factory=dict)    # node -> container id
+
+
+@dataclass(frozen=True)
+class Request:
+    """One `make link` call: which network, which node, and what to change."""
+    net: str = ""
+    node: str = ""
+    delay: str = ""
+    loss: str = ""
+    rate: str = ""
+    clear: bool = False
+    down: bool = False
+    up: bool = False
+    hub: str = ""
+
+    def changes(self) -> dict:
+        values = {}
+        if self.delay:
+            values["delay_ms"] = cond.parse_delay(self.delay)
+        if self.loss:
+            values["loss"] = cond.parse_loss(self.loss)
+        if self.rate:
+            values["rate"] = cond.parse_rate(self.rate)
+        if self.down or self.up:
+            values["down"] = self.down
+        return values
+
+
+def docker(*args: str, timeout: float = EXEC_TIMEOUT) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LabError(f"`docker {args[0]}` gave no answer in {timeout:g} s; is the Docker engine busy?") from None
+
+
+def lab_networks(project: str) -> dict[str, LinkNetwork]:
+    """The running lab's networks by Compose name, with their running members."""
+    ids = docker("network", "ls", "-q", "--filter", f"label={PROJECT_LABEL}={project}").stdout.split()
+    raw = json.loads(docker("network", "inspect", *ids).stdout or "[]") if ids else []
+    attached = [cid for net in raw for cid in (net.get("Containers") or {})]
+    names = container_names(sorted(set(attached)))
+    networks = {}
+    for net in raw:
+        name = (net.get("Labels") or {}).get(NETWORK_LABEL, net["Name"])
+        subnet = next((c["Subnet"] for c in (net.get("IPAM") or {}).get("Config") or [] if c.get("Subnet")), "")
+        bridge = (net.get("Options") or {}).get(BRIDGE_OPTION) or f"br-{net['Id'][:12]}"
+        members = {names[cid]: cid for cid in net.get("Containers") or {} if cid in names}
+        networks[name] = LinkNetwork(name, subnet, bridge, dict(sorted(members.items())))
+    return dict(sorted(networks.items()))
+
+
+def container_names(ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    found = docker("inspect", "--format", "{{.Id}} {{index .Config.Labels \"%s\"}} {{.State.Running}}"
+                   % SERVICE_LABEL, *ids).stdout.split("\n")
+    return {cid: name for cid, name, running in (line.split() for line in found if line.count(" ") == 2)
+            if running == "true"}
+
+
+# --- the record ------------------------------------------------------------------------
+
+def record_path(project: str) -> Path:
+    return BUILD / project / "links.json"
+
+
+def load(project: str) -> dict:
+    """{network: {node: {"container": id, "conditions": {delay_ms, loss, rate, down}}}}"""
+    try:
+        return json.loads(record_path(project).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save(project: str, record: dict) -> None:
+    path = record_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    os.replace(temporary, path)
+
+
+def forget(project: str) -> None:
+    """`make down`: the lab's conditions went with its containers."""
+    record_path(project).unlink(missing_ok=True)
+
+
+def current(record: dict, network: LinkNetwork) -> dict[str, cond.Conditions]:
+    """Each member's recorded conditions; entries for containers that are gone are dropped."""
+    entries = record.get(network.name, {})
+    result = {}
+    for node, cid in network.members.items():
+        entry = entries.get(node)
+        if entry and entry.get("container") == cid:
+            result[node] = cond.Conditions(**entry["conditions"])
+    return result
+
+
+# --- applying --------------------------------------------------------------------------
+
+def apply_in(container: str, subnet: str, wanted: cond.Conditions) -> str | None:
+    """Set the conditions inside one node; None, or the reason it failed."""
+    result = docker("exec", container, "python3", "-m", "lanlab.link.apply", subnet, *wanted.to_args())
+    if result.returncode == 0:
+        return None
+    lines = (result.stderr or result.stdout).strip().splitlines() or [f"exit status {result.returncode}"]
+    return lines[-1].removeprefix("lanlab: error: ")
+
+
+def apply_all(network: LinkNetwork, wanted: dict[str, cond.Conditions]) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        failures = pool.map(lambda node: (node, apply_in(network.members[node], network.subnet, wanted[node])),
+                            wanted)
+        failed = [f"{node}: {why}" for node, why in failures if why]
+    if failed:
+        raise LabError(f"network {network.name}: {'; '.join(failed)}")
+
+
+def change(project: str, network: LinkNetwork, request: Request) -> dict[str, cond.Conditions]:
+    """Apply a request's conditions to the network's members (or NODE) and record them."""
+    targets = [request.node] if request.node else list(network.members)
+    record = load(project)
+    now = current(record, network)
+    values = request.changes()
+    wanted = {node: cond.Conditions() if request.clear else replace(now.get(node, cond.Conditions()), **values)
+              for node in targets}
+    apply_all(network, wanted)
+    entries = record.setdefault(network.name, {})
+    for node, conditions in wanted.items():
+        entries[node] = {"container": network.members[node], "conditions": conditions.to_dict()}
+    save(project, record)
+    return wanted
+
+
+def set_hub(network: LinkNetwork, hub: bool) -> None:
+    ageing = HUB_AGEING if hub else SWITCH_AGEING
+    result = docker("run", "--rm", "--network", "host", "--cap-add", "NET_ADMIN", "--label",
+                    "lanlab.helper=link", HELPER_IMAGE, "ip", "link", "set", network.bridge,
+                    "type", "bridge", "ageing_time", str(ageing), timeout=60)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no message"]
+        raise LabError(f"cannot set bridge {network.bridge} of {network.name} to ageing time {ageing}: {lines[-1]}")
+
+
+def kind(network: LinkNetwork) -> str:
+    try:
+        ageing = int((SYS_NET / network.bridge / "bridge" / "ageing_time").read_text())
+    except (OSError, ValueError):
+        return "?"
+    return "hub" if ageing == HUB_AGEING else "switch"
+
+
+# --- the command -----------------------------------------------------------------------
+
+def table(project: str, networks: dict[str, LinkNetwork]) -> str:
+    record = load(project)
+    rows = [("network", "subnet", "kind", "conditions")]
+    for network in networks.values():
+        now = {node: c for node, c in current(record, network).items() if not c.clear}
+        described = {c.describe() for c in now.values()}
+        if not now:
+            text = "clear"
+        elif len(described) == 1 and len(now) == len(network.members):
+            text = described.pop()
+        else:
+            text = "; ".join(f"{node}: {c.describe()}" for node, c in now.items())
+        rows.append((network.name, network.subnet, kind(network), text))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]) for row in rows)
+
+
+def run(project: str, request: Request) -> str:
+    networks = lab_networks(project)
+    if not networks:
+        raise LabError(f"lab {project!r} is not running; start it with `make up`")
+    if not request.net:
+        if request != Request():
+            raise LabError("say which network, e.g. `make link NET=lan-b DELAY=50ms`")
+        return table(project, networks)
+    network = networks.get(request.net)
+    if network is None:
+        raise LabError(f"no network {request.net!r} in lab {project!r}; networks: {', '.join(networks)}")
+    if request.node and request.node not in network.members:
+        raise LabError(f"{request.node!r} is not on {network.name}; its members: {', '.join(network.members)}")
+    try:
+        values = request.changes()
+    except ValueError as error:
+        raise LabError(str(error)) from None
+    if request.hub not in ("", "0", "1"):
+        raise LabError(f"HUB={request.hub!r}: write HUB=1 (a hub) or HUB=0 (a switch)")
+    if not (values or request.clear or request.hub):
+        raise LabError("say what to change: DELAY=50ms LOSS=5% RATE=10mbit, CLEAR=1, DOWN=1, UP=1, HUB=1 or HUB=0")
+    if request.hub:
+        set_hub(network, request.hub == "1")
+    if values or request.clear:
+        change(project, network, request)
+    return table(project, {network.name: network})
+
+
+def parse(args: list[str]) -> Request:
+    """`--net lan-b --delay 50ms ... --clear --down --up --hub 1` (empty values allowed)."""
+    values, items = {}, iter(args)
+    flags = {"--clear", "--down", "--up"}
+    for arg in items:
+        if arg in flags:
+            values[arg[2:]] = True
+        elif arg in ("--net", "--node", "--delay", "--loss", "--rate", "--hub"):
+            values[arg[2:]] = next(items, "")
+        else:
+            raise LabError(f"unknown argument {arg!r} to `link`")
+    if values.get("down") and values.get("up"):
+        raise LabError("DOWN=1 and UP=1 together: say one")
+    return Request(**values)
