@@ -38,7 +38,7 @@ BRIDGE_OPTION = "com.docker.network.bridge.name"
 HUB_AGEING, SWITCH_AGEING = 0, 30000
 SYS_NET = Path("/sys/class/net")
 HELPER_IMAGE = "lanlab-base:latest"
-EXEC_TIMEOUT = 30
+EXEC_TIMEOUT = 120          # a docker exec on a busy 2-core machine has taken 30 s
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,10 @@ def change(project: str, network: LinkNetwork, request: Request) -> dict[str, co
     entries = record.setdefault(network.name, {})
     for node, conditions in wanted.items():
         entries[node] = {"container": network.members[node], "conditions": conditions.to_dict()}
+        if conditions.clear:
+            del entries[node]
+    if not entries:
+        del record[network.name]
     save(project, record)
     return wanted
 

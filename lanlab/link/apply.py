@@ -29,6 +29,7 @@ from lanlab.link.program import RUN, pid_path
 BYTES_PER_TICK = 250          # tbf's burst: a 250th of a second of traffic, at least a frame
 MIN_BURST = 3200
 TBF_LATENCY = "100ms"
+START_SECONDS = 30           # a Python start on a busy 2-core machine has taken over 5 s
 KEPT_PROTOCOLS = ("boot", "static", None)   # routes added with `ip route`, not the kernel's
 
 
@@ -70,7 +71,7 @@ def start_delay(queue: int, delay_ms: float) -> None:
     log = open(os.path.join(RUN, f"delay-{queue}.log"), "w")
     process = subprocess.Popen([sys.executable, "-m", "lanlab.link.program", str(queue), f"{delay_ms:g}"],
                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + START_SECONDS
     while not os.path.exists(pid_path(queue)):
         if process.poll() is not None or time.monotonic() > deadline:
             raise node.NodeError(f"the delay program did not start: {open(log.name).read().strip()[-200:]}")
