@@ -66,7 +66,7 @@ LINKARGS := $(if $(NET),--net '$(NET)') $(if $(filter-out file,$(origin NODE)),-
             $(if $(HUB),--hub '$(HUB)') $(if $(filter 1,$(CLEAR)),--clear) \
             $(if $(filter 1,$(DOWN)),--down) $(if $(filter 1,$(UP)),--up)
 link: $(STAMP)
-	@$(LAB) link $(LINKARGS) $(LABARGS)
+	@$(CONTROL) link $(LINKARGS) $(LABARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

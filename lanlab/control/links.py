@@ -29,14 +29,10 @@ from pathlib import Path
 
 from lanlab.control.errors import LabError
 from lanlab.control.generate import BUILD
+from lanlab.control.inventory import inventory
 from lanlab.link import conditions as cond
 
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
-NETWORK_LABEL = "com.docker.compose.network"
-BRIDGE_OPTION = "com.docker.network.bridge.name"
 HUB_AGEING, SWITCH_AGEING = 0, 30000
-SYS_NET = Path("/sys/class/net")
 HELPER_IMAGE = "lanlab-base:latest"
 EXEC_TIMEOUT = 120          # a docker exec on a busy 2-core machine has taken 30 s
 
@@ -46,6 +42,7 @@ class LinkNetwork:
     name: str
     subnet: str
     bridge: str
+    kind: str                                                 # "switch" or "hub", read from the bridge
     members: dict[str, str] = field(default_factory=dict)    # node -> container id
 
 
@@ -84,27 +81,11 @@ def docker(*args: str, timeout: float = EXEC_TIMEOUT) -> subprocess.CompletedPro
 
 def lab_networks(project: str) -> dict[str, LinkNetwork]:
     """The running lab's networks by Compose name, with their running members."""
-    ids = docker("network", "ls", "-q", "--filter", f"label={PROJECT_LABEL}={project}").stdout.split()
-    raw = json.loads(docker("network", "inspect", *ids).stdout or "[]") if ids else []
-    attached = [cid for net in raw for cid in (net.get("Containers") or {})]
-    names = container_names(sorted(set(attached)))
-    networks = {}
-    for net in raw:
-        name = (net.get("Labels") or {}).get(NETWORK_LABEL, net["Name"])
-        subnet = next((c["Subnet"] for c in (net.get("IPAM") or {}).get("Config") or [] if c.get("Subnet")), "")
-        bridge = (net.get("Options") or {}).get(BRIDGE_OPTION) or f"br-{net['Id'][:12]}"
-        members = {names[cid]: cid for cid in net.get("Containers") or {} if cid in names}
-        networks[name] = LinkNetwork(name, subnet, bridge, dict(sorted(members.items())))
-    return dict(sorted(networks.items()))
-
-
-def container_names(ids: list[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    found = docker("inspect", "--format", "{{.Id}} {{index .Config.Labels \"%s\"}} {{.State.Running}}"
-                   % SERVICE_LABEL, *ids).stdout.split("\n")
-    return {cid: name for cid, name, running in (line.split() for line in found if line.count(" ") == 2)
-            if running == "true"}
+    lab = inventory(project)
+    return {name: LinkNetwork(name, net.subnet, net.bridge, net.kind,
+                              {node.name: node.container_id for node in lab.nodes.values()
+                               if node.running and any(i.network == name for i in node.interfaces)})
+            for name, net in lab.networks.items()}
 
 
 # --- the record ------------------------------------------------------------------------
@@ -195,14 +176,6 @@ def set_hub(network: LinkNetwork, hub: bool) -> None:
         raise LabError(f"cannot set bridge {network.bridge} of {network.name} to ageing time {ageing}: {lines[-1]}")
 
 
-def kind(network: LinkNetwork) -> str:
-    try:
-        ageing = int((SYS_NET / network.bridge / "bridge" / "ageing_time").read_text())
-    except (OSError, ValueError):
-        return "?"
-    return "hub" if ageing == HUB_AGEING else "switch"
-
-
 # --- the command -----------------------------------------------------------------------
 
 def table(project: str, networks: dict[str, LinkNetwork]) -> str:
@@ -217,7 +190,7 @@ def table(project: str, networks: dict[str, LinkNetwork]) -> str:
             text = described.pop()
         else:
             text = "; ".join(f"{node}: {c.describe()}" for node, c in now.items())
-        rows.append((network.name, network.subnet, kind(network), text))
+        rows.append((network.name, network.subnet, network.kind, text))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]) for row in rows)
 
@@ -245,6 +218,7 @@ def run(project: str, request: Request) -> str:
         raise LabError("say what to change: DELAY=50ms LOSS=5% RATE=10mbit, CLEAR=1, DOWN=1, UP=1, HUB=1 or HUB=0")
     if request.hub:
         set_hub(network, request.hub == "1")
+        network = replace(network, kind="hub" if request.hub == "1" else "switch")
     if values or request.clear:
         change(project, network, request)
     return table(project, {network.name: network})

@@ -30,6 +30,7 @@ from lanlab.dhcp import codec, probe
 from lanlab.dhcp.sockets import receive_batch, send, udp_socket
 from lanlab.host import node, ready
 from lanlab.ratelog import RateLog
+from lanlab.router import ospf
 from lanlab.router.handler import Link, Relay, Send
 
 PORT = DHCP_SERVER_PORT
@@ -135,7 +136,8 @@ def main() -> int:
     and static routes a lab file gives (LANLAB_ADDRESSES, LANLAB_ROUTES), software
     checksums on every interface (real DHCP clients drop unfilled ones), then the relay to
     $LANLAB_DHCP_SERVER for the networks it is the gateway of (LANLAB_RELAY; every
-    interface but the server's when unset)."""
+    interface but the server's when unset); FRR when the lab routes with OSPF
+    (LANLAB_FRR_CONF, lanlab/router/ospf.py)."""
     started = time.monotonic()
     ready.clear_ready()
     node.drop_default_route()
@@ -148,6 +150,12 @@ def main() -> int:
     for interface in node.interfaces():
         node.checksum_offload_off(interface.name)
         ready.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
+    try:
+        if os.environ.get("LANLAB_FRR_CONF"):
+            ospf.start(os.environ["LANLAB_FRR_CONF"], node.interfaces())
+    except (OSError, ValueError) as error:
+        ready.log(f"error: FRR (routing: ospf) cannot start: {error}")
+        return 1
     server, relayed = os.environ.get("LANLAB_DHCP_SERVER"), os.environ.get("LANLAB_RELAY")
     try:
         if server:

@@ -1,0 +1,85 @@
+"""`routing: ospf`: FRR's ospfd in every router, and the frr.conf we write for it.
+
+We compute nothing but FRR's configuration (the FRR 8 documentation's ospfd and
+interface commands; OSPFv2 is RFC 2328):
+- one area, 0; `network SUBNET area 0` for each of the router's networks;
+- every interface: hello 1 s, dead 4 s (a neighbour silent for 4 s is dropped, so traffic
+  takes another way within about 5 s), written in the interface block BEFORE
+  `router ospf`: timers changed on a running interface left it in state Waiting;
+- a network with exactly two routers is point-to-point (Full in seconds, no DR election);
+- a network with one router is passive (hosts hear no hellos);
+- the router id is the router's first address in the lab file.
+
+Docker names interfaces in no fixed order, so the configuration written on the machine
+names each interface by its subnet (`interface subnet:10.255.0.0/30`); the router
+replaces those with its own interface names at start (resolve), found by address.
+
+    config(lab, router) -> str           pure: the template, from the lab-file model
+    resolve(template, interfaces) -> str pure: names by subnet
+    start(path)                          in the router: write /etc/frr/frr.conf, start FRR
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import subprocess
+
+HELLO, DEAD = 1, 4
+FRR_CONF = "/etc/frr/frr.conf"
+FRR_DAEMONS = "/etc/frr/daemons"
+FRR_INIT = "/usr/lib/frr/frrinit.sh"
+SUBNET = re.compile(r"subnet:(\d+\.\d+\.\d+\.\d+/\d+)")
+
+
+def interface_block(subnet, point_to_point: bool) -> list[str]:
+    lines = [f"interface subnet:{subnet}", f" ip ospf hello-interval {HELLO}",
+             f" ip ospf dead-interval {DEAD}"]
+    return lines + ([" ip ospf network point-to-point"] if point_to_point else []) + ["!"]
+
+
+def config(lab, router: str) -> str:
+    """frr.conf (with interfaces named by subnet) for `router` of the LabFile `lab`."""
+    own = lab.router(router)
+    lines = ["frr defaults traditional", f"hostname {router}", "no ipv6 forwarding",
+             "service integrated-vtysh-config", "!"]
+    for interface in own.interfaces:
+        subnet = lab.network(interface.network).subnet
+        lines += interface_block(subnet, len(lab.routers_on(interface.network)) == 2)
+    lines += ["router ospf", f" ospf router-id {own.interfaces[0].address}"]
+    for interface in own.interfaces:
+        if len(lab.routers_on(interface.network)) == 1:
+            lines.append(f" passive-interface subnet:{lab.network(interface.network).subnet}")
+    lines += [f" network {lab.network(i.network).subnet} area 0" for i in own.interfaces]
+    return "\n".join(lines + ["!", "line vty", "!"]) + "\n"
+
+
+def resolve(template: str, interfaces) -> str:
+    """Replace `subnet:X` with the name of the interface (lanlab node.Interface) on X."""
+    def name(match: re.Match) -> str:
+        network = ipaddress.ip_network(match[1])
+        for interface in interfaces:
+            if any(address.ip in network for address in interface.addresses):
+                return interface.name
+        raise ValueError(f"no interface of this router is on {network}")
+    return SUBNET.sub(name, template)
+
+
+def enable_ospfd(daemons: str) -> str:
+    return re.sub(r"^ospfd=no$", "ospfd=yes", daemons, flags=re.M)
+
+
+def start(template_path: str, interfaces) -> None:
+    """Write FRR's configuration for this router and start zebra and ospfd (watchfrr)."""
+    with open(template_path) as source:
+        text = resolve(source.read(), interfaces)
+    with open(FRR_CONF, "w") as out:
+        out.write(text)
+    with open(FRR_DAEMONS) as source:
+        daemons = enable_ospfd(source.read())
+    with open(FRR_DAEMONS, "w") as out:
+        out.write(daemons)
+    subprocess.run(["chown", "frr:frr", FRR_CONF], check=False)
+    result = subprocess.run([FRR_INIT, "start"], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines() or ["no message"]
+        raise OSError(f"{FRR_INIT} start failed: {lines[-1]}")
