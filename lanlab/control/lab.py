@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lanlab import topology
-from lanlab.control import base, generate, images, labfile
+from lanlab.control import base, generate, images, labfile, links
 from lanlab.control.compose import ROOT, Compose
 from lanlab.control.engine import client, name_of
 from lanlab.control.errors import LabError, say
@@ -227,6 +227,8 @@ class Lab:
         watch = self.watch()
         self.start(watch=watch)
         self.wait(timeout or self.ready_budget(), started, watch)
+        if self.labfile is not None:
+            links.at_up(self.project, self.labfile)
         took = time.monotonic() - started
         say(f"lab {self.project!r} ready in {took:.1f} s: {self.count()} containers ready")
         return took

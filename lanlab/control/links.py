@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,6 +71,10 @@ class Request:
         if self.down or self.up:
             values["down"] = self.down
         return values
+
+
+def say(message: str) -> None:
+    print(f"lanlab: {message}", file=sys.stderr, flush=True)
 
 
 def docker(*args: str, timeout: float = EXEC_TIMEOUT) -> subprocess.CompletedProcess:
@@ -174,6 +179,22 @@ def set_hub(network: LinkNetwork, hub: bool) -> None:
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no message"]
         raise LabError(f"cannot set bridge {network.bridge} of {network.name} to ageing time {ageing}: {lines[-1]}")
+
+
+def at_up(project: str, lab) -> None:
+    """`make up LAB=...`: the lab file's hubs and link conditions (a LabFile), the same way
+    `make link` sets them."""
+    networks = lab_networks(project)
+    for network in lab.networks:
+        if network.kind == "hub" and network.name in networks:
+            say(f"{network.name} is a hub: its bridge never learns")
+            set_hub(networks[network.name], True)
+    for link in lab.links:
+        if link.network in networks:
+            wanted = change(project, networks[link.network],
+                            Request(net=link.network, delay=link.delay or "", loss=link.loss or "",
+                                    rate=link.rate or ""))
+            say(f"{link.network}: {next(iter(wanted.values())).describe() if wanted else 'no members'}")
 
 
 # --- the command -----------------------------------------------------------------------

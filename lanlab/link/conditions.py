@@ -59,11 +59,17 @@ def from_args(argv: list[str]) -> Conditions:
                       values.get("rate", ""), values.get("down", False))
 
 
+DELAY_SCALE = {"us": 0.001, "ms": 1.0, "": 1.0, "s": 1000.0}
+MAX_DELAY_MS = 10_000
+
+
 def parse_delay(text: str) -> float:
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s)?", text.strip())
-    if not match or float(match[1]) > 10_000 * (1 if match[2] != "s" else 0.001):
-        raise ValueError(f"DELAY={text!r}: write milliseconds up to 10000, e.g. DELAY=50ms")
-    return float(match[1]) * (1000 if match[2] == "s" else 1)
+    """Milliseconds from "50ms", "50", "0.5s" or "500us"."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(us|ms|s)?", text.strip())
+    value = float(match[1]) * DELAY_SCALE[match[2] or ""] if match else -1
+    if not 0 <= value <= MAX_DELAY_MS:
+        raise ValueError(f"DELAY={text!r}: write a delay up to 10 s, e.g. DELAY=50ms")
+    return value
 
 
 def parse_loss(text: str) -> float:

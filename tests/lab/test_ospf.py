@@ -73,6 +73,13 @@ def first_reply_after(lab: Lab, limit: float) -> float:
     return float(out[0]) - float(out[1])
 
 
+def test_frr_reads_our_configuration_without_complaint(triangle):
+    for router in ("r1", "r2", "r3"):
+        result = run(triangle, router, "vtysh --dryrun -f /etc/frr/frr.conf")
+        assert result.ok and "error" not in (result.out + result.err).lower(), \
+            f"FRR's own parser must accept the frr.conf we wrote for {router}:\n{result.out}{result.err}"
+
+
 def test_every_router_has_its_neighbours_full_with_fast_timers(triangle):
     for router, expected in (("r1", 2), ("r2", 2), ("r3", 2)):
         out = run(triangle, router, "vtysh -c 'show ip ospf neighbor'").out
