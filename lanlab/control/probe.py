@@ -64,3 +64,19 @@ def capture_while(receiver: Node, interface: str, bpf: str, action, count: int =
     action()
     thread.join(timeout + 5)
     return result.get("out", "")
+
+
+class Tcpdump:
+    """tcpdump in a node, started and waited for (its "listening on" line), stopped on
+    demand: for what must NOT be seen, where a count to wait for cannot be given."""
+
+    def __init__(self, n: Node, interface: str, expression: str, file: str = "/tmp/lanlab-tcpdump.txt"):
+        self.n, self.file = n, file
+        self.pid = n.ok(f"(timeout 60 tcpdump -l -n -e -i {interface} '{expression}' > {file} "
+                        f"2> {file}.err & echo $!)").strip()
+        n.ok(f"for i in $(seq 200); do grep -q 'listening on' {file}.err && exit 0; sleep 0.05; done; exit 1")
+
+    def stop(self) -> str:
+        """Everything it printed (SIGINT: tcpdump flushes, then exits)."""
+        self.n.sh(f"kill -INT {self.pid}; while kill -0 {self.pid} 2>/dev/null; do sleep 0.05; done")
+        return self.n.ok(f"cat {self.file}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.probe import address_of, lab_interface
+from lanlab.control.probe import Tcpdump, address_of, lab_interface
 
 ROOT = Path(__file__).resolve().parents[2]
 NET = "lan-a"
@@ -94,27 +94,13 @@ def test_clear_restores_down_cuts_up_heals(lan_a, node, plan):
     assert f"via {plan.subnet('lan-a').router}" in route, f"UP gives alice her default route back:\n{route}"
 
 
-class Capture:
-    """tcpdump in a node, started and waited for (its "listening on" line), stopped on demand."""
-
-    def __init__(self, n, interface: str, expression: str):
-        self.n, self.file = n, "/tmp/lanlab-hub.txt"
-        self.pid = n.ok(f"(timeout 60 tcpdump -l -n -e -i {interface} '{expression}' > {self.file} "
-                        f"2> {self.file}.err & echo $!)").strip()
-        n.ok(f"for i in $(seq 100); do grep -q 'listening on' {self.file}.err && exit 0; sleep 0.05; done; exit 1")
-
-    def stop(self) -> str:
-        self.n.sh(f"kill -INT {self.pid}; while kill -0 {self.pid} 2>/dev/null; do sleep 0.05; done")
-        return self.n.ok(f"cat {self.file}")
-
-
 def seen_by_bob(node, plan) -> str:
     """What bob's tcpdump shows of alice's unicast pings to the router and one broadcast."""
     alice, bob = node("alice"), node("bob")
     router, alice_ip = plan.subnet("lan-a").router, address_of(alice, plan, "lan-a")
     broadcast = plan.subnet("lan-a").network.broadcast_address
     alice.ok(f"ping -n -c 1 -W 2 {router}")      # the bridge learns both MACs first
-    capture = Capture(bob, lab_interface(bob, plan, "lan-a").name, f"icmp and src host {alice_ip}")
+    capture = Tcpdump(bob, lab_interface(bob, plan, "lan-a").name, f"icmp and src host {alice_ip}")
     alice.ok(f"ping -n -c 3 -i 0.1 -W 1 {router}")
     alice.sh(f"ping -n -b -c 1 -W 1 {broadcast}")
     return capture.stop()
