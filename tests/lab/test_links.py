@@ -131,3 +131,22 @@ def test_bad_input_is_one_line(lab):
         lines = [line for line in result.stderr.splitlines() if line.startswith("lanlab: error:")]
         assert result.returncode != 0 and len(lines) == 1 and expected in lines[0], \
             f"`make link {' '.join(settings)}` must fail in one line naming {expected!r}:\n{result.stderr}"
+
+
+def readme_link_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Link conditions, hubs and OSPF", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_readme_link_commands_work(lan_a):
+    commands = readme_link_commands()
+    assert len(commands) >= 8 and all(c.startswith("make link") for c in commands), "the README's make link block"
+    for command in commands:
+        result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=180,
+                                env=os.environ)
+        assert result.returncode == 0, f"README command `{command}` must work as written\n{result.stderr}"
+    listing = make_link().stdout
+    assert re.search(rf"^{NET}\s.*switch\s+clear$", listing, re.M), \
+        f"after the README's commands lan-a is a clean switch again:\n{listing}"

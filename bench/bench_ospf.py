@@ -1,0 +1,200 @@
+"""OSPF labs: `make up` of 3 routers, 6 subnets and 30 hosts to ready against plain
+compose, and how long traffic stops when a link between two routers is cut.
+
+The lab (written to build/bench/ospf/ospf.yaml): routers r1, r2, r3 in a triangle of /30
+links (routing: ospf, FRR), two host subnets of five DHCP hosts behind each router, the
+DHCP and DNS servers on svc behind r1. Addresses in LANLAB_BENCH_OSPF_BASE (default
+172.26: 172.26.101-106.0/24 for hosts, 172.26.109.0/24 svc, 172.26.111-113.0/30 links).
+
+- `make up LAB=...` (images present, lab down) until it returns: every host holds its
+  lease and the lab's DNS server answers its name (hosts behind r2 and r3 get both only
+  through OSPF's routes), then until every router has its two neighbours Full (vtysh).
+  The floor: the same 35 containers on the same networks running `sleep infinity`
+  (lanlab-base, init), `compose up -d`, in the same run, interleaved. Median of
+  LANLAB_BENCH_OSPF_RUNS (3).
+- Reroute: a host behind r1 pings a host behind r2 every 20 ms (`ping -D`), the r1-r2
+  link is cut with `make link NET=l12 DOWN=1` (its interfaces go down) and, separately,
+  made silent from r2's side (`NODE=r2 LOSS=100%`: only the dead interval, 4 s, tells);
+  the figure is the longest gap between two replies. Median of 5 cuts each; the link is
+  healed (UP=1 / CLEAR=1) and the direct path back before the next cut.
+"""
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from bench import ROOT, Context, Result
+from bench.bench_lab import (StepFailed, bench_project, compose_argv, floor_down, floor_up, fmt,
+                             lab_env, remove_bench_projects, timed)
+
+BUDGET = 2400
+RUNS = int(os.environ.get("LANLAB_BENCH_OSPF_RUNS", "3"))
+CUTS = 5
+BASE = os.environ.get("LANLAB_BENCH_OSPF_BASE", "172.26")
+THIRD = 100                 # lan i: BASE.(100+i).0/24, svc BASE.109.0/24, links BASE.11x.0/30
+DIRECTORY = ROOT / "build" / "bench" / "ospf"
+TARGET = 1.5
+ROUTERS = ("r1", "r2", "r3")
+LINKS = {"l12": ("r1", "r2", 111), "l13": ("r1", "r3", 112), "l23": ("r2", "r3", 113)}
+
+
+def lab_text() -> str:
+    lines = ["name: ospf", "routing: ospf", "networks:"]
+    lines += [f"  lan{i}: {{subnet: {BASE}.{THIRD + i}.0/24}}" for i in range(1, 7)]
+    lines += [f"  svc: {{subnet: {BASE}.{THIRD + 9}.0/24}}"]
+    lines += [f"  {name}: {{subnet: {BASE}.{third}.0/30}}" for name, (_, _, third) in LINKS.items()]
+    lines += ["routers:"]
+    for number, router in enumerate(ROUTERS):
+        interfaces = [f"lan{2 * number + k}: {BASE}.{THIRD + 2 * number + k}.1" for k in (1, 2)]
+        interfaces += [f"{name}: {BASE}.{third}.{1 if a == router else 2}"
+                       for name, (a, b, third) in LINKS.items() if router in (a, b)]
+        interfaces += [f"svc: {BASE}.{THIRD + 9}.1"] if router == "r1" else []
+        lines.append(f"  {router}: {{{', '.join(interfaces)}}}")
+    lines += [f"dhcp: {{network: svc, address: {BASE}.{THIRD + 9}.2}}",
+              f"dns: {{network: svc, address: {BASE}.{THIRD + 9}.3}}",
+              "hosts:"]
+    lines += [f"  h{i}-{k}: {{network: lan{i}}}" for i in range(1, 7) for k in range(1, 6)]
+    return "\n".join(lines) + "\n"
+
+
+def lab_file() -> Path:
+    DIRECTORY.mkdir(parents=True, exist_ok=True)
+    path = DIRECTORY / "ospf.yaml"
+    path.write_text(lab_text())
+    return path
+
+
+def project() -> str:
+    return f"{bench_project()}-ospf"
+
+
+def floor_file() -> Path:
+    """The lab's own compose file with every service a sleeping lanlab-base container on
+    the same networks and addresses."""
+    compose = yaml.safe_load((ROOT / "build" / project() / "compose.yaml").read_text())
+    services = {name: {"image": "lanlab-base:latest", "init": True, "command": ["sleep", "infinity"],
+                       "networks": service["networks"]}
+                for name, service in compose["services"].items()}
+    path = DIRECTORY / "floor" / "compose.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"services": services, "networks": compose["networks"]}))
+    return path
+
+
+def container(service: str) -> str:
+    from lanlab.control.lab import Lab
+    env = lab_env()
+    os.environ["LANLAB_PROJECT"] = env["LANLAB_PROJECT"]
+    return Lab.from_labfile(str(DIRECTORY / "ospf.yaml")).container(service).id
+
+
+def exec_out(service: str, script: str, timeout: float = 60) -> str:
+    return timed(["docker", "exec", container(service), "sh", "-c", script], timeout)[1]
+
+
+def ospf_full(deadline: float) -> None:
+    """Wait until every router has its two neighbours Full."""
+    while True:
+        counts = [len(re.findall(r"\bFull/", exec_out(r, "vtysh -c 'show ip ospf neighbor'"))) for r in ROUTERS]
+        if counts == [2, 2, 2]:
+            return
+        if time.monotonic() > deadline:
+            raise StepFailed(f"OSPF not full: Full neighbours per router {counts}")
+        time.sleep(0.2)
+
+
+def make_up(path: Path) -> float:
+    started = time.monotonic()
+    timed(["make", "-s", "up", f"LAB={path}"], 600)
+    ospf_full(time.monotonic() + 60)
+    return time.monotonic() - started
+
+
+def make_down(path: Path) -> None:
+    timed(["make", "-s", "down", f"LAB={path}"], 300, tolerate="stale endpoint")
+
+
+def up_runs(ctx: Context, path: Path) -> list[Result]:
+    ups, floors = [], []
+    floor = None
+    for run in range(1, RUNS + 1):
+        if ctx.time_left() < 900:
+            ctx.note(f"ospf lab: stopped after {run - 1} runs to keep within the budget")
+            break
+        ups.append(make_up(path))
+        floor = floor or floor_file()
+        if run < RUNS:
+            make_down(path)
+        floors.append(floor_up(ctx, floor, f"{project()}-floor", 35))
+        floor_down(ctx, floor, f"{project()}-floor", 35)
+        ctx.say(f"ospf lab run {run}/{RUNS}: make up to ready and OSPF full {ups[-1]:.1f} s, floor {floors[-1]:.1f} s")
+    if not ups:
+        return []
+    ctx.note(f"ospf lab, every run (s): make up to ready and OSPF full {fmt(ups)}; floor up {fmt(floors)}")
+    up, fl = statistics.median(ups), statistics.median(floors)
+    return [Result(f"ospf lab (3 routers, 6 subnets, 30 hosts): `make up` to ready and OSPF full, median of {len(ups)}",
+                   up, "floor: compose up -d, 35 sleeping containers", fl, "s", False, f"<= {TARGET}x floor",
+                   up <= TARGET * fl, commands=(f"LANLAB_PROJECT={bench_project()} make up LAB={path.relative_to(ROOT)}",
+                                                f"docker-compose -f {floor.relative_to(ROOT)} up -d"))]
+
+
+def longest_gap(ping_output: str) -> float:
+    """The longest time between two replies of `ping -D`."""
+    stamps = [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", ping_output, re.M)]
+    return max((b - a for a, b in zip(stamps, stamps[1:])), default=float("inf"))
+
+
+def replies(service: str) -> int:
+    return int(exec_out(service, "grep -c 'bytes from' /tmp/reroute.txt || true").strip() or 0)
+
+
+def one_cut(path: Path, cut: list[str], heal: list[str]) -> float:
+    target = f"{BASE}.{THIRD + 3}.1"      # r2's lan3 address: reached over l12 while it is up
+    pid = exec_out("h1-1", f"(ping -D -n -i 0.02 -w 300 {target} > /tmp/reroute.txt 2>&1 & echo $!)").strip()
+    exec_out("h1-1", "until [ $(grep -c 'bytes from' /tmp/reroute.txt) -ge 20 ]; do sleep 0.05; done", 30)
+    timed(["make", "-s", "link", f"LAB={path}", "NET=l12", *cut], 120)
+    exec_out("h1-1", f"until ping -n -c 1 -W 0.2 {target} >/dev/null; do :; done", 60)
+    settled = replies("h1-1") + 20
+    exec_out("h1-1", f"until [ $(grep -c 'bytes from' /tmp/reroute.txt) -ge {settled} ]; do sleep 0.05; done", 30)
+    exec_out("h1-1", f"kill -INT {pid}; while kill -0 {pid} 2>/dev/null; do sleep 0.05; done")
+    gap = longest_gap(exec_out("h1-1", "cat /tmp/reroute.txt"))
+    timed(["make", "-s", "link", f"LAB={path}", "NET=l12", *heal], 120)
+    ospf_full(time.monotonic() + 60)
+    return gap
+
+
+def reroutes(ctx: Context, path: Path) -> list[Result]:
+    results = []
+    for label, cut, heal, note in (
+            ("link cut (DOWN=1)", ["DOWN=1"], ["UP=1"], "interfaces down: ospfd sees it at once"),
+            ("r2 silent on the link (NODE=r2 LOSS=100%)", ["NODE=r2", "LOSS=100%"], ["CLEAR=1"],
+             "only r1's dead interval (4 s) and the next hello tell")):
+        gaps = [one_cut(path, cut, heal) for _ in range(CUTS)]
+        ctx.say(f"reroute after {label}: gaps {fmt(gaps)} s")
+        ctx.note(f"reroute after {label}, every cut (s): {fmt(gaps)}")
+        gap = statistics.median(gaps)
+        results.append(Result(f"ospf: traffic stopped by a {label}, median of {CUTS}", gap,
+                              "the dead interval", 4.0, "s", False, "< 5 s", gap < 5, notes=note,
+                              commands=(f"make link LAB={path.relative_to(ROOT)} NET=l12 {' '.join(cut)}",)))
+    return results
+
+
+def run(ctx: Context) -> list[Result]:
+    os.environ.update(lab_env())
+    path = lab_file()
+    try:
+        make_down(path)
+        results = up_runs(ctx, path)
+        return results + reroutes(ctx, path)
+    finally:
+        make_down(path)
+        remove_bench_projects()
+
+
+def cleanup(ctx: Context) -> None:
+    remove_bench_projects()
