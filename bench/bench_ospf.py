@@ -29,8 +29,8 @@ from pathlib import Path
 import yaml
 
 from bench import ROOT, Context, Result
-from bench.bench_lab import (StepFailed, bench_project, compose_argv, floor_down, floor_up, fmt,
-                             lab_env, remove_bench_projects, timed)
+from bench.bench_lab import (StepFailed, bench_project, floor_down, floor_up, fmt, remove_bench_projects,
+                             timed)
 
 BUDGET = 2400
 RUNS = int(os.environ.get("LANLAB_BENCH_OSPF_RUNS", "3"))
@@ -73,24 +73,31 @@ def project() -> str:
     return f"{bench_project()}-ospf"
 
 
-def floor_file() -> Path:
-    """The lab's own compose file with every service a sleeping lanlab-base container on
-    the same networks and addresses."""
-    compose = yaml.safe_load((ROOT / "build" / project() / "compose.yaml").read_text())
+def floor_file(path: Path) -> Path:
+    """The lab's own compose file (rendered here as `make up` renders it) with every service
+    a sleeping lanlab-base container on the same networks and addresses."""
+    from lanlab.control import generate, labfile
+    rendered = generate.write_labfile(labfile.load(str(path)), path.read_text(), DIRECTORY / "rendered")
+    compose = yaml.safe_load(rendered.read_text())
     services = {name: {"image": "lanlab-base:latest", "init": True, "command": ["sleep", "infinity"],
                        "networks": service["networks"]}
                 for name, service in compose["services"].items()}
-    path = DIRECTORY / "floor" / "compose.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"services": services, "networks": compose["networks"]}))
-    return path
+    out = DIRECTORY / "floor" / "compose.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump({"services": services, "networks": compose["networks"]}))
+    return out
+
+
+_CONTAINERS: dict[str, str] = {}
 
 
 def container(service: str) -> str:
-    from lanlab.control.lab import Lab
-    env = lab_env()
-    os.environ["LANLAB_PROJECT"] = env["LANLAB_PROJECT"]
-    return Lab.from_labfile(str(DIRECTORY / "ospf.yaml")).container(service).id
+    """The container id of `service` in the bench's OSPF lab (as `make shell` finds it)."""
+    if service not in _CONTAINERS:
+        out = timed([str(ROOT / ".venv" / "bin" / "python"), "-m", "lanlab.control", "container", service,
+                     "--lab", str(DIRECTORY / "ospf.yaml")], 60)[1]
+        _CONTAINERS[service] = out.strip().splitlines()[-1]
+    return _CONTAINERS[service]
 
 
 def exec_out(service: str, script: str, timeout: float = 60) -> str:
@@ -109,6 +116,7 @@ def ospf_full(deadline: float) -> None:
 
 
 def make_up(path: Path) -> float:
+    _CONTAINERS.clear()
     started = time.monotonic()
     timed(["make", "-s", "up", f"LAB={path}"], 600)
     ospf_full(time.monotonic() + 60)
@@ -120,18 +128,17 @@ def make_down(path: Path) -> None:
 
 
 def up_runs(ctx: Context, path: Path) -> list[Result]:
-    ups, floors = [], []
-    floor = None
+    """Floor and lab alternate, the floor first; the last lab is left up for the reroutes."""
+    ups, floors, floor = [], [], floor_file(path)
     for run in range(1, RUNS + 1):
         if ctx.time_left() < 900:
             ctx.note(f"ospf lab: stopped after {run - 1} runs to keep within the budget")
             break
-        ups.append(make_up(path))
-        floor = floor or floor_file()
-        if run < RUNS:
+        if ups:
             make_down(path)
         floors.append(floor_up(ctx, floor, f"{project()}-floor", 35))
         floor_down(ctx, floor, f"{project()}-floor", 35)
+        ups.append(make_up(path))
         ctx.say(f"ospf lab run {run}/{RUNS}: make up to ready and OSPF full {ups[-1]:.1f} s, floor {floors[-1]:.1f} s")
     if not ups:
         return []
@@ -140,7 +147,7 @@ def up_runs(ctx: Context, path: Path) -> list[Result]:
     return [Result(f"ospf lab (3 routers, 6 subnets, 30 hosts): `make up` to ready and OSPF full, median of {len(ups)}",
                    up, "floor: compose up -d, 35 sleeping containers", fl, "s", False, f"<= {TARGET}x floor",
                    up <= TARGET * fl, commands=(f"LANLAB_PROJECT={bench_project()} make up LAB={path.relative_to(ROOT)}",
-                                                f"docker-compose -f {floor.relative_to(ROOT)} up -d"))]
+                                                f"docker-compose -f {floor.relative_to(ROOT)} -p {project()}-floor up -d"))]
 
 
 def longest_gap(ping_output: str) -> float:
@@ -185,16 +192,19 @@ def reroutes(ctx: Context, path: Path) -> list[Result]:
 
 
 def run(ctx: Context) -> list[Result]:
-    os.environ.update(lab_env())
     path = lab_file()
     try:
         make_down(path)
         results = up_runs(ctx, path)
         return results + reroutes(ctx, path)
     finally:
-        make_down(path)
-        remove_bench_projects()
+        cleanup(ctx)
 
 
 def cleanup(ctx: Context) -> None:
-    remove_bench_projects()
+    import docker.errors
+    try:
+        make_down(lab_file())
+        remove_bench_projects()
+    except (StepFailed, docker.errors.NotFound) as error:     # removed under our feet: fine
+        ctx.note(f"cleanup: {error}")
