@@ -248,10 +248,6 @@ def write_lab(plan: topology.Plan, directory: Path) -> Path:
     configs = service_configs(plan)
     for config in configs.values():
         (directory / config.filename).write_text(config.text)
-    if lab.routing == "ospf":
-        from lanlab.router import ospf
-        for router in lab.routers:
-            (directory / frr_file(router.name)).write_text(ospf.config(lab, router.name))
     (directory / PLAN_FILE).write_text(json.dumps(topology.plan_to_dict(plan), indent=1) + "\n")
     (directory / LAB_FILE).write_text(plan_as_labfile(plan))
     (directory / ".env").write_text(f"LANLAB_SVC={plan.svc.prefix}\n")

@@ -23,12 +23,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lanlab.control.errors import LabError
+from lanlab.control.errors import LabError, say
 from lanlab.control.generate import BUILD
 from lanlab.control.inventory import inventory
 from lanlab.link import conditions as cond
@@ -71,10 +70,6 @@ class Request:
         if self.down or self.up:
             values["down"] = self.down
         return values
-
-
-def say(message: str) -> None:
-    print(f"lanlab: {message}", file=sys.stderr, flush=True)
 
 
 def docker(*args: str, timeout: float = EXEC_TIMEOUT) -> subprocess.CompletedProcess:

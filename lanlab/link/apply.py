@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.link import conditions as cond
 from lanlab.link.program import RUN, pid_path
 

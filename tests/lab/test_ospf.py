@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_FILE = ROOT / "tests" / "labs" / "ospf-triangle.yaml"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lanlab import node
+from lanlab.host import node
 from lanlab.control import labfile
 from lanlab.router import ospf
 
