@@ -114,8 +114,8 @@ def test_switch_hides_unicast_and_hub_floods_it_live(lan_a, node, plan):
     make_link(f"NET={NET}", "HUB=1")
     assert re.search(rf"^{NET}\s.*\bhub\b", make_link().stdout, re.M), "`make link` reads the bridge back as a hub"
     on_hub = seen_by_bob(node, plan)
-    assert len(re.findall(rf"> {re.escape(router)}: ICMP echo request", on_hub)) == 3, \
-        f"a hub delivers every frame to every member: bob sees alice's 3 pings to the router:\n{on_hub}"
+    assert len(re.findall(rf"> {re.escape(router)}: ICMP echo request", on_hub)) >= 3, \
+        f"a hub delivers every frame to every member: bob sees alice's 3 pings to the router (her healthcheck may add one):\n{on_hub}"
     make_link(f"NET={NET}", "HUB=0")
     assert f"> {router}:" not in seen_by_bob(node, plan), "HUB=0 makes lan-a a learning switch again"
 
