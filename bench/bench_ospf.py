@@ -1,5 +1,7 @@
-"""OSPF labs: `make up` of 3 routers, 6 subnets and 30 hosts to ready against plain
-compose, and how long traffic stops when a link between two routers is cut.
+"""OSPF labs: `make up` of 3 routers, 6 subnets, 30 hosts against compose; reroute times.
+
+`make up` to ready against plain compose, and how long traffic takes to go round when a
+link between two routers is cut.
 
 The lab (written to build/bench/ospf/ospf.yaml): routers r1, r2, r3 in a triangle of /30
 links (routing: ospf, FRR), two host subnets of five DHCP hosts behind each router, the
@@ -169,7 +171,7 @@ def reroutes(ctx: Context, path: Path) -> list[Result]:
     results = []
     for label, cut, heal, note in (
             ("link cut (DOWN=1)", ["DOWN=1"], ["UP=1"], "interfaces down: ospfd sees it at once"),
-            ("r2 silent on the link (NODE=r2 LOSS=100%)", ["NODE=r2", "LOSS=100%"], ["CLEAR=1"],
+            ("link made silent by r2 (NODE=r2 LOSS=100%)", ["NODE=r2", "LOSS=100%"], ["CLEAR=1"],
              "only r1's dead interval (4 s) and the next hello tell")):
         try:
             gaps = [one_cut(path, cut, heal) for _ in range(CUTS)]
