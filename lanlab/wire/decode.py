@@ -2,7 +2,7 @@
 
 Decodes Ethernet II (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792), UDP
 (RFC 768), TCP (RFC 9293), DHCP (RFC 2131, options RFC 2132, relay giaddr RFC 1542),
-DNS (RFC 1035, UPDATE RFC 2136), the lab's chat (UTF-8 text in one UDP datagram to 9090)
+DNS (RFC 1035; UPDATE RFC 2136, its changes read with dnspython), the lab's chat (UTF-8 text in one UDP datagram to 9090)
 and the file protocol's text lines (TCP 9090). Why scapy rather than tshark: docs/wire.md.
 
 Anything this module does not understand is a frame of proto "other" with its length:
@@ -16,11 +16,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from dns import message as dns_message
+from dns import rdatatype
+from scapy.fields import ConditionalField
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.dns import DNS
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPerror
 from scapy.layers.l2 import ARP, Ether
-from scapy.fields import ConditionalField
 from scapy.packet import NoPayload, Packet, Padding, Raw
 
 from lanlab.wire.frames import BROADCAST, Frame
@@ -221,14 +223,31 @@ def dns_summary(dns: Packet) -> str:
     questions = list(dns.qd or [])
     asked = " ".join(f"{record_type(q)}? {name(q.qname)}" for q in questions)
     if dns.opcode == 5:
-        return f"DNS UPDATE {name(questions[0].qname) if questions else ''}".rstrip() + \
-            (f" {rcode_text(dns)}" if dns.qr else "")
+        zone = name(questions[0].qname) if questions else ""
+        if dns.qr:
+            return f"DNS UPDATE {zone} {rcode_text(dns)}"
+        return f"DNS UPDATE {zone}: {update_changes(bytes(dns))}"
     if not dns.qr:
         return f"DNS {asked}"
     if dns.rcode:
         return f"DNS {rcode_text(dns)} {asked}"
     answers = [f"{record_type(a)} {text_of(a.rdata)}" for a in list(dns.an or []) if hasattr(a, "rdata")]
     return f"DNS {asked} -> {', '.join(answers) or 'no answer'}"
+
+
+def update_changes(wire: bytes) -> str:
+    """The changes of an UPDATE (RFC 2136 2.5), read with dnspython: scapy leaves an update
+    section whose deletes have class ANY and no data as raw bytes."""
+    try:
+        message = dns_message.from_wire(wire, keyring=False)
+    except Exception:                               # noqa: BLE001 - any malformed update
+        return "changes not decoded"
+    changes = []
+    for rrset in getattr(message, "update", []):
+        what = f"{rrset.name.to_text(True)} {rdatatype.to_text(rrset.rdtype)}"
+        data = " ".join(rdata.to_text() for rdata in rrset)
+        changes.append(f"{'delete' if rrset.deleting else 'add'} {what} {data}".rstrip())
+    return "; ".join(changes) or "no change"
 
 
 def rcode_text(dns: Packet) -> str:

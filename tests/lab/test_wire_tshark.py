@@ -47,6 +47,8 @@ def agree(frame, theirs: dict[str, str]) -> list[str]:
         if (frame.src_ip, frame.dst_ip, str(frame.ttl), frame.ip_id) != \
                 (theirs["ip.src"], theirs["ip.dst"], theirs["ip.ttl"], int(theirs["ip.id"], 16)):
             wrong.append("IP header")
+    if theirs["icmp.type"]:         # what an ICMP error quotes is not this frame's
+        return wrong + ([] if frame.proto == "icmp" else ["ICMP"])
     if theirs["tcp.flags"] and frame.proto == "tcp":
         bits = int(theirs["tcp.flags"], 16)
         flags = "-".join(name for name, bit in TCP_BITS if bits & bit)
@@ -66,8 +68,6 @@ def agree(frame, theirs: dict[str, str]) -> list[str]:
         wrong.append("DHCP giaddr")
     if theirs["arp.opcode"] and (frame.proto, "who-has" in frame.summary) != ("arp", theirs["arp.opcode"] == "1"):
         wrong.append("ARP")
-    if theirs["icmp.type"] and frame.proto != "icmp":
-        wrong.append("ICMP")
     return wrong
 
 

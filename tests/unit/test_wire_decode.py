@@ -115,3 +115,11 @@ def test_icmp_error_quoting_dhcp_is_icmp():
     assert frame.proto == "icmp", "an ICMP error is ICMP, whatever packet it quotes"
     assert frame.summary == (f"ICMP destination unreachable (port-unreachable) for UDP {lab.ROUTER_A} > "
                              f"{lab.ALICE} 67 > 68"), "it says which packet was refused"
+
+
+def test_dns_update_names_its_changes():
+    update = find("DNS UPDATE", "svc")
+    assert update.summary == f"DNS UPDATE lab.internal: delete alice.lab.internal A; add alice.lab.internal A {lab.ALICE}", \
+        "an RFC 2136 update says what it deletes and adds"
+    refused = find("ICMP destination unreachable", "lan-a")
+    assert refused.proto == "icmp", "the ICMP error quoting a DHCP ACK is ICMP"

@@ -3,17 +3,22 @@ the ladder's and tshark's common input (tests/unit/test_wire_*.py, tests/lab/tes
 
 alice leases an address through the router's DHCP relay, asks dns for files, fetches a
 file from files over TCP through the router, pings bob, and broadcasts a chat line; carol
-pings the router (unrelated to alice); and a few frames no decoder could understand.
+pings the router (unrelated to alice); the DHCP server updates DNS (RFC 2136); alice
+refuses a late DHCP ACK (an ICMP error quoting it); and a few frames no decoder could
+understand.
 """
 from __future__ import annotations
 
 import struct
 from pathlib import Path
 
+import dns.update
+
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import ARP, Ether
+from scapy.packet import Raw
 
 MACS = {
     "alice": "02:00:00:00:07:14", "bob": "02:00:00:00:07:15", "router-a": "02:00:00:00:07:01",
@@ -82,6 +87,14 @@ def tcp_flow() -> list[tuple[str, object]]:
     return frames
 
 
+def dns_update() -> bytes:
+    """The DHCP server's RFC 2136 update for alice: delete her A records, add the new one."""
+    update = dns.update.UpdateMessage("lab.internal", id=11)
+    update.delete("alice", "A")
+    update.add("alice", 300, "A", ALICE)
+    return update.to_wire()
+
+
 def scenario() -> list[tuple[str, float, bytes]]:
     """(network, time, frame bytes), in time order."""
     steps: list[tuple[str, object]] = []
@@ -114,7 +127,12 @@ def scenario() -> list[tuple[str, float, bytes]]:
               ("lan-a", eth("bob", "alice") / IP(src=BOB, dst=ALICE, id=301) / ICMP(type=0, id=7, seq=1) / b"ping"),
               ("lan-a", Ether(src=MACS["alice"], dst=BROADCAST) / IP(src=ALICE, dst="172.16.7.255", id=302)
                / UDP(sport=45000, dport=9090) / b"hello everyone"),
-              ("lan-b", eth("carol", "router-b") / IP(src=CAROL, dst=ROUTER_B, id=400) / ICMP(type=8, id=9, seq=1))]
+              ("lan-b", eth("carol", "router-b") / IP(src=CAROL, dst=ROUTER_B, id=400) / ICMP(type=8, id=9, seq=1)),
+              ("svc", eth("dhcp", "dns") / IP(src=DHCP_IP, dst=DNS_IP, id=500) / UDP(sport=40053, dport=53)
+               / Raw(dns_update())),
+              ("lan-a", eth("alice", "router-a") / IP(src=ALICE, dst=ROUTER_A, id=501) / ICMP(type=3, code=3)
+               / IP(src=ROUTER_A, dst=ALICE) / UDP(sport=67, dport=68) / dhcp("ACK", "alice", giaddr=ROUTER_A,
+                                                                              yiaddr=ALICE))]
     frames = [(net, T0 + 0.001 * index, bytes(packet)) for index, (net, packet) in enumerate(steps)]
     frames += [("lan-a", T0 + 1 + 0.001 * index, data) for index, data in enumerate(sorted(UNDECODABLE))]
     return frames
