@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 
 from lanlab.control.inventory import inventory
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 from lanlab.wire.capture import Capture
 from lanlab.wire.trace import Options, trace_with
 

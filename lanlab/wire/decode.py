@@ -25,10 +25,9 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP, IPerror
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import NoPayload, Packet, Padding, Raw
 
+from lanlab.contracts import CHAT_PORT
 from lanlab.wire.frames import BROADCAST, Frame
 
-CHAT_PORT = 9090
-FILES_PORT = 9090
 DHCP_TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK",
               7: "RELEASE", 8: "INFORM"}
 LAYER_NAMES = {"Ether": "Ethernet", "IP": "IP", "ARP": "ARP", "UDP": "UDP", "TCP": "TCP",

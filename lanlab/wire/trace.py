@@ -28,7 +28,6 @@ from lanlab.wire.live import default_out, report, say
 from lanlab.wire.svg import render_svg
 
 COMMAND_TIMEOUT = 120
-RUN_DIR = "/run/lanlab"
 
 
 @dataclass
@@ -94,7 +93,7 @@ def check_writable(options: Options) -> None:
 
 def run_command(container: str, node: str, cmd: str) -> Command:
     """Run `cmd` in the node with sh, bounded; its output, exit status and wall times."""
-    marker = f"{RUN_DIR}/trace-{os.getpid()}.pid"
+    marker = f"/tmp/lanlab-trace-{os.getpid()}.pid"      # in the node: which process to stop
     wrapped = f'echo $$ > {marker}; exec timeout -s KILL {COMMAND_TIMEOUT} sh -c "$0"'
     started = time.time()
     try:

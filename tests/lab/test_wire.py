@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from lanlab.contracts import LEASE
 from lanlab.control.inventory import inventory
 from lanlab.wire.capture import CAPTURE_LABEL
 
@@ -102,8 +103,8 @@ def test_ping_inside_one_subnet_is_captured(lab, node, tmp_path):
 
 
 # udhcpc's SIGUSR1 renews now; its script rewrites the lease file once the renewal is ACKed.
-RENEW = ('t=$(stat -c %y /run/lanlab/lease); kill -USR1 $(pidof busybox); '
-         'for i in $(seq 200); do [ "$(stat -c %y /run/lanlab/lease)" = "$t" ] || exit 0; sleep 0.05; done; exit 1')
+RENEW = (f't=$(stat -c %y {LEASE}); kill -USR1 $(pidof busybox); '
+         f'for i in $(seq 200); do [ "$(stat -c %y {LEASE})" = "$t" ] || exit 0; sleep 0.05; done; exit 1')
 
 
 def test_dhcp_renewal_through_the_relay(lab, node, tmp_path, plan):
