@@ -102,25 +102,32 @@ def test_ping_inside_one_subnet_is_captured(lab, node, tmp_path):
         f"the bridge's host side sees frames between two hosts of one subnet:\n{printed}"
 
 
-# udhcpc's SIGUSR1 renews now; its script rewrites the lease file once the renewal is ACKed.
-RENEW = (f't=$(stat -c %y {LEASE}); kill -USR1 $(pidof busybox); '
-         f'for i in $(seq 200); do [ "$(stat -c %y {LEASE})" = "$t" ] || exit 0; sleep 0.05; done; exit 1')
+# udhcpc gives its lease back (SIGUSR2: RELEASE, its script removes the lease file), then
+# asks again (SIGUSR1: DISCOVER, OFFER, REQUEST, ACK, all broadcast on lan-a, so through the
+# relay). A renewal of a held lease is unicast to the server (RFC 2131 4.4.5) and routed,
+# not relayed, so it cannot show the relay every time.
+RELEASE_RENEW = (f"kill -USR2 $(pidof busybox); for i in $(seq 100); do [ -e {LEASE} ] || break; sleep 0.05; done; "
+                 f"kill -USR1 $(pidof busybox); for i in $(seq 200); do [ -e {LEASE} ] && exit 0; sleep 0.05; done; "
+                 "exit 1")
 
 
-def test_dhcp_renewal_through_the_relay(lab, node, tmp_path, plan):
-    events, printed = trace(tmp_path, "alice", RENEW)
+def test_dhcp_lease_through_the_relay(lab, node, tmp_path, plan):
+    events, printed = trace(tmp_path, "alice", RELEASE_RENEW)
     frames = frames_of(events)
     relay = str(plan.subnet("lan-a").router)
-    request_a = first(frames, "lan-a", lambda f: f["summary"].startswith("DHCP REQUEST") and f["src_node"] == "alice"
-                      and f["dst_node"] in ("router", "*"))
-    request_svc = first(frames, "svc", lambda f: f["summary"].startswith("DHCP REQUEST") and f"giaddr {relay}"
-                        in f["summary"] and (f["src_node"], f["dst_node"]) == ("router", "dhcp"))
-    ack_svc = first(frames, "svc", lambda f: f["summary"].startswith("DHCP ACK") and f"giaddr {relay}"
-                    in f["summary"] and (f["src_node"], f["dst_node"]) == ("dhcp", "router"))
-    ack_a = first(frames, "lan-a", lambda f: f["summary"].startswith("DHCP ACK") and f["src_node"] == "router"
-                  and f["t"] > ack_svc["t"])
-    assert request_a["t"] < request_svc["t"] < ack_svc["t"] < ack_a["t"], \
-        f"client -> relay -> server -> relay -> client, in that order:\n{printed}"
+    for kind, client_side, server_side in (("DISCOVER", ("alice", "*"), ("router", "dhcp")),
+                                           ("OFFER", ("router", None), ("dhcp", "router")),
+                                           ("REQUEST", ("alice", "*"), ("router", "dhcp")),
+                                           ("ACK", ("router", None), ("dhcp", "router"))):
+        on_a = first(frames, "lan-a", lambda f: f["summary"].startswith(f"DHCP {kind}")
+                     and f["src_node"] == client_side[0])
+        on_svc = first(frames, "svc", lambda f: f["summary"].startswith(f"DHCP {kind}")
+                       and (f["src_node"], f["dst_node"]) == server_side)
+        assert f"giaddr {relay}" in on_svc["summary"], f"the relay sets giaddr on the {kind} to the server: {on_svc}"
+        if kind in ("DISCOVER", "REQUEST"):
+            assert on_a["t"] < on_svc["t"], f"the {kind} goes client -> relay -> server:\n{printed}"
+        else:
+            assert on_svc["t"] < on_a["t"], f"the {kind} goes server -> relay -> client:\n{printed}"
 
 
 def test_failing_command_still_gets_its_ladder(lab, tmp_path):
