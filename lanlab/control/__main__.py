@@ -12,6 +12,9 @@ Makefile's targets run.
               a network's conditions, live; alone: every network's (lanlab/control/links.py)
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
+    capture   capture the lab's networks into pcap files (lanlab/control/wire.py)
+    trace     run a command in a node and print the ladder of its frames
+    show      the ladder, or one frame layer by layer, of a saved trace
 
 With --lab PATH a command acts on the lab of that lab file (lanlab/control/labfile.py,
 docs/labs.md), project LANLAB_PROJECT-<name>; labs/default.yaml is the default lab.
@@ -28,7 +31,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lanlab.control import base, links
+from lanlab.control import base, links, wire
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
 from lanlab.control.lab import Lab, generated_labs, last_project
@@ -122,10 +125,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args, options = parse(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in (*COMMANDS, "down"):
+    if not args or args[0] not in (*COMMANDS, *wire.COMMANDS, "down"):
         print(__doc__, file=sys.stderr)
         return 2
     try:
+        if args[0] in wire.COMMANDS:
+            project = choose_lab("status", options).project if args[0] != "show" else ""
+            return wire.main(project, args)
         lab = choose_lab(args[0], options)
         if args[0] == "down":
             cmd_down(lab, options)
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lanlab: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("lanlab: stopped by Ctrl-C", file=sys.stderr)
         return 130
     return 0
 

@@ -11,6 +11,7 @@ import docker.errors
 
 from lanlab.control.errors import LabError
 from lanlab.control.watch import PROJECT_LABEL
+from lanlab.wire.capture import CAPTURE_LABEL
 
 REMOVERS = 16
 
@@ -18,14 +19,17 @@ REMOVERS = 16
 def remove_lab(project: str, directory: Path | None) -> None:
     """Remove a lab's containers, networks and volumes (and a generated lab's files).
 
-    Straight through the Docker API, by the project's label: containers force-removed
+    Straight through the Docker API, by the project's label (and the capture containers
+    by theirs, lanlab/wire/capture.py): containers force-removed
     sixteen at a time (nothing in a lab needs a graceful stop: leases and records are
     on disk before they are promised), then networks and volumes. Compose is not
     needed, so this also clears what a half-started or hung `up` left behind."""
     api = docker.APIClient(version="auto", timeout=120, max_pool_size=REMOVERS)
     label = {"label": f"{PROJECT_LABEL}={project}"}
+    captures = {"label": f"{CAPTURE_LABEL}={project}"}     # `make capture` containers, a killed run's too
+    doomed = api.containers(all=True, filters=label) + api.containers(all=True, filters=captures)
     with ThreadPoolExecutor(max_workers=REMOVERS) as pool:
-        list(pool.map(lambda c: remove_container(api, c["Id"]), api.containers(all=True, filters=label)))
+        list(pool.map(lambda c: remove_container(api, c["Id"]), doomed))
     stuck = [net["Name"] for net in api.networks(filters=label) if not remove_network(api, net["Id"])]
     for volume in api.volumes(filters=label).get("Volumes") or []:
         ignore_missing(api.remove_volume, volume["Name"], force=True)
