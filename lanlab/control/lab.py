@@ -34,6 +34,7 @@ from lanlab.control import base, generate, images
 from lanlab.control.compose import ROOT, Compose
 from lanlab.control.errors import LabError
 from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL, Watch
+from lanlab.wire.capture import CAPTURE_LABEL
 
 PROJECT = "lanlab"
 STATE_FILE = "lab.json"
@@ -324,8 +325,10 @@ class Lab:
         api = docker.APIClient(version="auto", timeout=120, max_pool_size=REMOVERS)
         label = {"label": f"{PROJECT_LABEL}={self.project}"}
         from concurrent.futures import ThreadPoolExecutor
+        captures = {"label": f"{CAPTURE_LABEL}={self.project}"}    # `make capture` left by a killed run
+        doomed = api.containers(all=True, filters=label) + api.containers(all=True, filters=captures)
         with ThreadPoolExecutor(max_workers=REMOVERS) as pool:
-            list(pool.map(lambda c: remove_container(api, c["Id"]), api.containers(all=True, filters=label)))
+            list(pool.map(lambda c: remove_container(api, c["Id"]), doomed))
         stuck = [net["Name"] for net in api.networks(filters=label) if not remove_network(api, net["Id"])]
         for volume in api.volumes(filters=label).get("Volumes") or []:
             ignore_missing(api.remove_volume, volume["Name"], force=True)
