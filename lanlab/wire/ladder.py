@@ -102,11 +102,16 @@ def rows_of(events: list, lab: LadderLab) -> list[Row]:
 
 
 def columns_of(rows: list[Row], first: str | None = None) -> list[str]:
-    """Every node that took part, the traced node first, then in order of appearance."""
+    """Every node that took part, the traced node first, then in order of appearance;
+    nodes only reached by broadcasts last."""
     columns = [first] if first else []
     for row in rows:
-        for node in (row.sender, *row.receivers):
+        for node in (row.sender, *(row.receivers if row.style != "broadcast" else ())):
             if node and node not in columns:
+                columns.append(node)
+    for row in rows:
+        for node in row.receivers:
+            if node not in columns:
                 columns.append(node)
     return columns
 
