@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lanlab: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("lanlab: stopped by Ctrl-C", file=sys.stderr)
         return 130
     return 0
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import socket
 import struct
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -74,12 +76,13 @@ class Capture:
     def start(self, timeout: float = 20) -> "Capture":
         remove_leftovers(self.project)
         prepare_out(self.out)
-        self.container = docker("run", "-d", "--network", "host", "--cap-add", "NET_RAW",
-                                "--cap-add", "NET_ADMIN", "--label", f"{CAPTURE_LABEL}={self.project}",
-                                "--label", f"{OWNER_LABEL}={owner()}",
-                                "--name", f"{self.project}-capture-{os.getpid()}",
-                                "-v", f"{self.out.resolve()}:{INSIDE}", IMAGE,
-                                "sh", "-c", script(self.networks, self.bpf, self.limit_mb)).strip()
+        with deferred_interrupt():      # a Ctrl-C now would leave a container we do not know
+            self.container = docker("run", "-d", "--network", "host", "--cap-add", "NET_RAW",
+                                    "--cap-add", "NET_ADMIN", "--label", f"{CAPTURE_LABEL}={self.project}",
+                                    "--label", f"{OWNER_LABEL}={owner()}",
+                                    "--name", f"{self.project}-capture-{os.getpid()}",
+                                    "-v", f"{self.out.resolve()}:{INSIDE}", IMAGE,
+                                    "sh", "-c", script(self.networks, self.bpf, self.limit_mb)).strip()
         try:
             self.wait_listening(timeout)
         except BaseException:
@@ -136,6 +139,10 @@ class Capture:
         """Stop every tcpdump (SIGINT), read its statistics, join the rings, remove it all."""
         if not self.container:
             return self.stats
+        with deferred_interrupt():
+            return self.stop_now()
+
+    def stop_now(self) -> dict[str, Stats]:
         quiet_docker("kill", "-s", "INT", self.container)
         quiet_docker("wait", self.container)
         self.stats = {net.name: parse_stats(self.log(net.name)) for net in self.networks}
@@ -254,6 +261,24 @@ def read_pcap_from(path: Path, offset: int) -> tuple[list[tuple[float, bytes]], 
         records.append((seconds + fraction * scale, data[at + RECORD_HEADER:end]))
         at = end
     return records, offset + at
+
+
+@contextmanager
+def deferred_interrupt():
+    """Hold a Ctrl-C until the block is done (then raise it): starting or stopping the
+    container must not be cut in half."""
+    caught = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:                          # not the main thread: signals go elsewhere
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def owner() -> str:

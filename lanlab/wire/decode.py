@@ -18,8 +18,9 @@ from typing import Callable, Iterable
 
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.layers.dns import DNS
-from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPerror
 from scapy.layers.l2 import ARP, Ether
+from scapy.fields import ConditionalField
 from scapy.packet import NoPayload, Packet, Padding, Raw
 
 from lanlab.wire.frames import BROADCAST, Frame
@@ -30,7 +31,8 @@ DHCP_TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6
               7: "RELEASE", 8: "INFORM"}
 LAYER_NAMES = {"Ether": "Ethernet", "IP": "IP", "ARP": "ARP", "UDP": "UDP", "TCP": "TCP",
                "ICMP": "ICMP", "BOOTP": "BOOTP", "DHCP": "DHCP", "DNS": "DNS", "Raw": "Data",
-               "Padding": "Padding"}
+               "Padding": "Padding", "IPerror": "IP (quoted)", "UDPerror": "UDP (quoted)",
+               "TCPerror": "TCP (quoted)", "ICMPerror": "ICMP (quoted)"}
 ICMP_TYPES = {0: "echo reply", 3: "destination unreachable", 5: "redirect", 8: "echo request",
               11: "time exceeded"}
 TCP_FLAGS = (("S", "SYN"), ("F", "FIN"), ("R", "RST"), ("P", "PSH"), ("A", "ACK"), ("U", "URG"))
@@ -172,18 +174,19 @@ def hop_key(data: bytes) -> bytes:
 
 
 def ip_summary(packet: Packet, ip: Packet) -> tuple[str, str]:
+    """By the IP header's protocol: what rides on ICMP (a quoted packet) is not the frame's."""
     if ip.frag or ip.flags.MF:
         return "other", f"IP fragment offset {ip.frag * 8} ({len(ip)} bytes)"
-    if DHCP in packet or BOOTP in packet:
-        return "dhcp", dhcp_summary(packet[BOOTP])
-    if DNS in packet:
-        return "dns", dns_summary(packet[DNS])
-    if TCP in packet:
-        return "tcp", ""                            # written once the flow's first seq is known
-    if UDP in packet:
-        return "udp", udp_summary(packet[UDP])
-    if ICMP in packet:
+    if ip.proto == 1 and ICMP in packet:
         return "icmp", icmp_summary(packet[ICMP])
+    if ip.proto == 17 and (BOOTP in packet):
+        return "dhcp", dhcp_summary(packet[BOOTP])
+    if ip.proto in (6, 17) and DNS in packet:
+        return "dns", dns_summary(packet[DNS])
+    if ip.proto == 6 and TCP in packet:
+        return "tcp", ""                            # written once the flow's first seq is known
+    if ip.proto == 17 and UDP in packet:
+        return "udp", udp_summary(packet[UDP])
     return "other", f"IP proto {ip.proto} ({len(ip)} bytes)"
 
 
@@ -260,10 +263,13 @@ def icmp_summary(icmp: Packet) -> str:
     kind = ICMP_TYPES.get(icmp.type, f"type {icmp.type}")
     if icmp.type in (0, 8):
         return f"ICMP {kind} id={icmp.id} seq={icmp.seq}"
-    if icmp.type == 3:
-        reason = icmp.get_field("code").i2repr(icmp, icmp.code)
-        return f"ICMP {kind} ({reason})"
-    return f"ICMP {kind} code {icmp.code}"
+    reason = icmp.get_field("code").i2repr(icmp, icmp.code) if icmp.type == 3 else f"code {icmp.code}"
+    quoted = icmp.payload
+    if isinstance(quoted, IPerror):
+        ports = f"{quoted.sport} > {quoted.dport} " if hasattr(quoted.payload, "sport") else ""
+        about = {17: "UDP", 6: "TCP", 1: "ICMP"}.get(quoted.proto, f"proto {quoted.proto}")
+        return f"ICMP {kind} ({reason}) for {about} {quoted.src} > {quoted.dst} {ports}".rstrip()
+    return f"ICMP {kind} ({reason})"
 
 
 def tcp_info(ip: Packet, tcp: Packet, data: bytes) -> TcpInfo:
@@ -322,6 +328,8 @@ def fields_of(layer: Packet) -> dict:
         return dns_fields(layer)
     fields = {}
     for spec in layer.fields_desc:
+        if isinstance(spec, ConditionalField) and not spec._evalcond(layer):
+            continue                                # a field this message type does not have
         value = layer.getfieldval(spec.name)
         if spec.name == "options" and isinstance(layer, (DHCP, TCP, IP)):
             fields["options"] = [option_json(option) for option in value or []]

@@ -103,3 +103,15 @@ def test_times_from_the_first_frame_and_unknown_macs():
     decoded = frames()
     assert decoded[0].t == 0.0 and decoded[1].t == 0.001, "t counts from the first frame"
     assert decoded[-3].src_node is None, "a MAC the lab does not know has no name"
+
+
+def test_icmp_error_quoting_dhcp_is_icmp():
+    from scapy.layers.inet import ICMP, IP, UDP
+    from scapy.layers.l2 import Ether
+    quoted = IP(src=lab.ROUTER_A, dst=lab.ALICE) / UDP(sport=67, dport=68) / lab.dhcp("OFFER", "alice")
+    error = Ether(src=lab.MACS["alice"], dst=lab.MACS["router-a"]) / IP(src=lab.ALICE, dst=lab.ROUTER_A) / \
+        ICMP(type=3, code=3) / quoted
+    frame = decode([Record("lan-a", 1.0, bytes(error))], lab.name_of)[0]
+    assert frame.proto == "icmp", "an ICMP error is ICMP, whatever packet it quotes"
+    assert frame.summary == (f"ICMP destination unreachable (port-unreachable) for UDP {lab.ROUTER_A} > "
+                             f"{lab.ALICE} 67 > 68"), "it says which packet was refused"
