@@ -69,11 +69,11 @@ bench: $(STAMP)
 # The wire (lanlab/wire, docs/wire.md). N=1 or NAMES=0: addresses instead of names.
 capture: $(STAMP)
 	@$(LAB) capture $(LABARGS) --net=$(call quote,$(NET)) --seconds=$(call quote,$(SECONDS)) \
-		--filter=$(call quote,$(FILTER)) --out=$(call quote,$(OUT)) --limit=$(call quote,$(LIMIT)) \
+		--filter=$(call quote,$(value FILTER)) --out=$(call quote,$(OUT)) --limit=$(call quote,$(LIMIT)) \
 		--numeric='$(NUMERIC)'
 
 trace: $(STAMP)
-	@$(LAB) trace $(LABARGS) --node=$(call quote,$(NODE)) --cmd=$(call quote,$(CMD)) --net=$(call quote,$(NET)) \
+	@$(LAB) trace $(LABARGS) --node=$(call quote,$(NODE)) --cmd=$(call quote,$(value CMD)) --net=$(call quote,$(NET)) \
 		--json=$(call quote,$(JSON)) --svg=$(call quote,$(SVG)) --detail=$(call quote,$(DETAIL)) \
 		--out=$(call quote,$(OUT)) --numeric='$(NUMERIC)' --all=$(call quote,$(ALL))
 

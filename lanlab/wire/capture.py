@@ -7,10 +7,12 @@ two members is seen, also between two hosts of one subnet, which a capture insid
 router would miss. Nothing is installed on the host.
 
 Each tcpdump writes pcap (the libpcap file format, Ethernet link type) packet by packet
-(-U, --immediate-mode: a frame is in the file as soon as the kernel hands it over) into a
-ring of RING_FILES files (-C/-W), so a network never holds more than its size limit; at
-the end the ring is joined, oldest first, into OUT/<network>.pcap. tcpdump's statistics
-(frames captured, dropped by the kernel) are read from its last lines.
+(-U) into a ring of RING_FILES files (-C/-W), so a network never holds more than its size
+limit; at the end the ring is joined, oldest first, into OUT/<network>.pcap. With
+`immediate` (live lines, traces) the kernel hands over each frame at once
+(--immediate-mode); without (a capture for SECONDS) it hands them over in blocks, which
+costs far fewer wake-ups at high rates. tcpdump's statistics (frames captured, dropped by
+the kernel) are read from its last lines.
 
 The container carries the label lanlab.capture=<project>: a capture left running by a
 killed run is removed by the next capture and by `make down` (remove_leftovers).
@@ -38,7 +40,7 @@ OWNER_LABEL = "lanlab.capture.owner"      # <host name>:<pid> of the process tha
 IMAGE = os.environ.get("LANLAB_BASE_IMAGE", "lanlab-base:latest")
 RING_FILES = 4
 DEFAULT_LIMIT_MB = 100
-KERNEL_BUFFER_KIB = 16384
+KERNEL_BUFFER_KIB = 32768
 INSIDE = "/out"
 RING_DIR = ".ring"
 PCAP_HEADER = 24
@@ -61,6 +63,7 @@ class Capture:
     out: Path
     bpf: str = ""
     limit_mb: int = DEFAULT_LIMIT_MB
+    immediate: bool = True         # each frame at once (live lines, traces); False: in blocks, cheaper
     container: str = ""
     stats: dict[str, Stats] = field(default_factory=dict)
 
@@ -82,7 +85,8 @@ class Capture:
                                     "--label", f"{OWNER_LABEL}={owner()}",
                                     "--name", f"{self.project}-capture-{os.getpid()}",
                                     "-v", f"{self.out.resolve()}:{INSIDE}", IMAGE,
-                                    "sh", "-c", script(self.networks, self.bpf, self.limit_mb)).strip()
+                                    "sh", "-c", script(self.networks, self.bpf, self.limit_mb,
+                                                       self.immediate)).strip()
         try:
             self.wait_listening(timeout)
         except BaseException:
@@ -169,7 +173,7 @@ class Capture:
             yield from read_pcap(path)
 
 
-def script(networks: list[Network], bpf: str, limit_mb: int) -> str:
+def script(networks: list[Network], bpf: str, limit_mb: int, immediate: bool = True) -> str:
     """The container's shell: check the filter, one tcpdump per bridge, stop on SIGINT."""
     size = max(1, limit_mb // RING_FILES)
     quoted = shlex.quote(bpf) if bpf else ""
@@ -178,7 +182,8 @@ def script(networks: list[Network], bpf: str, limit_mb: int) -> str:
              f"tcpdump -d -i {first} {quoted} >/dev/null 2>bpf.log || exit 3",
              ": > bpf.log", "pids="]
     for net in networks:
-        lines.append(f"tcpdump -i {net.bridge} -n -U --immediate-mode -s 0 -B {KERNEL_BUFFER_KIB} -Z root "
+        lines.append(f"tcpdump -i {net.bridge} -n -U {'--immediate-mode ' if immediate else ''}-s 0 "
+                     f"-B {KERNEL_BUFFER_KIB} -Z root "
                      f"-C {size} -W {RING_FILES} -w {shlex.quote(net.name)}.pcap {quoted} "
                      f"2>{shlex.quote(net.name)}.log & pids=\"$pids $!\"")
     lines += ["trap 'kill -INT $pids 2>/dev/null' INT TERM",

@@ -55,7 +55,8 @@ def run(project: str | None, net: str | None, seconds: str | None, bpf: str | No
     networks = select.networks(lab, net)
     duration = number(seconds, "SECONDS", "SECONDS=10") if seconds else None
     limit_mb = int(number(limit, "LIMIT", "LIMIT=100 (MB)")) if limit else DEFAULT_LIMIT_MB
-    capture = Capture(lab.project, networks, Path(out) if out else default_out(), bpf or "", limit_mb)
+    capture = Capture(lab.project, networks, Path(out) if out else default_out(), bpf or "", limit_mb,
+                      immediate=duration is None)
     interrupted = False
     try:
         capture.start()

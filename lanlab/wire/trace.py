@@ -1,15 +1,17 @@
 """`make trace`: run a command in a node while capturing every network, then its ladder.
 `show`: the ladder (or one frame, layer by layer) of a saved trace.
 
-The ladder keeps the frames the command took part in (ALL=1 keeps every frame): those
-to or from the node (by MAC or by its addresses), every network's copy of those IP
-packets (same hop), the DHCP relay's frames for the node's hardware address, and the
-ARP that resolved any of their addresses on that network. The pcap files stay in OUT.
+The ladder keeps the frames the command took part in, from the moment it started (ALL=1
+keeps every frame): those to or from the node (by MAC or by its addresses), every
+network's copy of those IP packets (same hop), the DHCP relay's frames for the node's
+hardware address, and the ARP between nodes that took part about an address of theirs or
+of those packets. The pcap files stay in OUT.
 """
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,13 @@ class Options:
     everything: bool = False
 
 
+@dataclass
+class Traced:
+    events: list
+    stats: dict[str, Stats]
+    ladder_seconds: float          # from the command's end to the ladder printed
+
+
 def run(project: str | None, node_name: str | None, cmd: str | None, net: str | None, out: str | None,
         options: Options) -> int:
     if not cmd:
@@ -47,25 +56,34 @@ def run(project: str | None, node_name: str | None, cmd: str | None, net: str | 
     networks = select.networks(lab, net)
     check_writable(options)
     capture = Capture(lab.project, networks, Path(out) if out else default_out("trace"))
-    stats: dict[str, Stats] = {}
     try:
-        capture.start()
-        say(f"capturing {', '.join(n.name for n in networks)}; running `{cmd}` in {node.name}")
-        command = run_command(node.container_id, node.name, cmd)
-        capture.wait_quiet()
-        records = [Record(n.name, t, data) for n in networks for t, data in capture.records(n.name)]
-        events = build(records, lab, command, options.everything)
-        show_events(events, options, first=node.name)
-        stats = capture.stop()
+        traced = trace_with(capture, lab, node.name, cmd, options)
     except KeyboardInterrupt:
         say("stopped by Ctrl-C; nothing is left running")
         return 130
-    finally:
-        if capture.container:
-            stats = capture.stop()
-        capture.abandon()
-    report(capture, stats)
+    report(capture, traced.stats)
+    command = traced.events[-1]
     return 0 if command.exit == 0 else 1
+
+
+def trace_with(capture: Capture, lab: Inventory, node: str, cmd: str, options: Options) -> Traced:
+    """Capture, run, print the ladder (and write JSON/SVG), stop: the capture is gone after."""
+    try:
+        capture.start()
+        say(f"capturing {', '.join(n.name for n in capture.networks)}; running `{cmd}` in {node}")
+        command = run_command(lab.nodes[node].container_id, node, cmd)
+        ended = time.monotonic()
+        capture.wait_quiet()
+        records = [Record(n.name, t, data) for n in capture.networks for t, data in capture.records(n.name)]
+        events = build(records, lab, command, options.everything)
+        show_events(events, options, first=node)
+        sys.stdout.flush()
+        printed = time.monotonic() - ended
+        return Traced(events, capture.stop(), printed)
+    finally:
+        if capture.container:       # stopped early: keep what was captured
+            capture.stop()
+        capture.abandon()
 
 
 def check_writable(options: Options) -> None:
@@ -129,9 +147,17 @@ def related(frames: list[Frame], macs: set[str]) -> list[Frame]:
     hops = {f.hop for f in frames if id(f) in kept}
     kept |= {id(f) for f in frames if f.hop in hops}
     ends = {(f.network, ip) for f in frames if id(f) in kept for ip in (f.src_ip, f.dst_ip) if ip}
-    kept |= {id(f) for f in frames if f.proto == "arp"
-             and ((f.network, field(f, "ARP", "psrc")) in ends or (f.network, field(f, "ARP", "pdst")) in ends)}
+    took_part = {node for f in frames if id(f) in kept for node in (f.src_node, f.dst_node)}
+    arps = [f for f in frames if f.proto == "arp"]
+    owner = {(f.network, field(f, "ARP", "psrc")): f.src_node for f in arps}
+    kept |= {id(f) for f in arps if f.src_node in took_part and f.dst_node in took_part | {"*"}
+             and ((f.network, resolved(f)) in ends or owner.get((f.network, resolved(f))) in took_part)}
     return [f for f in frames if id(f) in kept]
+
+
+def resolved(arp: Frame) -> str | None:
+    """The address an ARP frame is about: asked for (who-has) or answered (is-at)."""
+    return field(arp, "ARP", "pdst" if field(arp, "ARP", "op") == 1 else "psrc")
 
 
 def field(frame: Frame, layer: str, name: str):
