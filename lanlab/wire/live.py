@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lanlab.control.errors import LabError
 from lanlab.control.inventory import inventory
-from lanlab.wire import select
+from lanlab.wire import choose
 from lanlab.wire.capture import DEFAULT_LIMIT_MB, PCAP_HEADER, RING_FILES, Capture, Stats, read_pcap_from
 from lanlab.wire.frames import Frame
 
@@ -51,8 +51,8 @@ def report(capture: Capture, stats: dict[str, Stats]) -> None:
 
 def run(project: str | None, net: str | None, seconds: str | None, bpf: str | None, out: str | None,
         limit: str | None = None, numeric: bool = False) -> int:
-    lab = select.require_lab(inventory(project))
-    networks = select.networks(lab, net)
+    lab = choose.require_lab(inventory(project))
+    networks = choose.networks(lab, net)
     duration = number(seconds, "SECONDS", "SECONDS=10") if seconds else None
     limit_mb = int(number(limit, "LIMIT", "LIMIT=100 (MB)")) if limit else DEFAULT_LIMIT_MB
     capture = Capture(lab.project, networks, Path(out) if out else default_out(), bpf or "", limit_mb,

@@ -19,7 +19,7 @@ from pathlib import Path
 from lanlab.control.errors import LabError
 from lanlab.control.inventory import Inventory, inventory
 from lanlab.wire import frames as trace_file
-from lanlab.wire import select
+from lanlab.wire import choose
 from lanlab.wire.capture import Capture, Stats
 from lanlab.wire.decode import Record, decode
 from lanlab.wire.frames import Command, Frame
@@ -51,9 +51,9 @@ def run(project: str | None, node_name: str | None, cmd: str | None, net: str | 
         options: Options) -> int:
     if not cmd:
         raise LabError("give the command to trace, e.g. make trace NODE=alice CMD='fetch files:hello.txt'")
-    lab = select.require_lab(inventory(project))
-    node = select.node(lab, node_name)
-    networks = select.networks(lab, net)
+    lab = choose.require_lab(inventory(project))
+    node = choose.node(lab, node_name)
+    networks = choose.networks(lab, net)
     check_writable(options)
     capture = Capture(lab.project, networks, Path(out) if out else default_out("trace"))
     try:

@@ -15,7 +15,7 @@ import wire_scenario as lab  # noqa: E402
 
 from lanlab.control.errors import LabError  # noqa: E402
 from lanlab.control.inventory import Network  # noqa: E402
-from lanlab.wire import capture, select  # noqa: E402
+from lanlab.wire import capture, choose  # noqa: E402
 from lanlab.control.inventory import from_inspect  # noqa: E402
 
 NETS = [Network("lan-a", "172.16.7.0/24", "br-aaaaaaaaaaaa", "switch"),
@@ -90,10 +90,10 @@ def test_unknown_network_and_node_are_one_line():
     inv = from_inspect("p", [], [{"Name": "p_lan-a", "Id": "a" * 64, "Labels": {"com.docker.compose.network": "lan-a"},
                                    "IPAM": {"Config": [{"Subnet": "172.16.7.0/24"}]}}], ageing=lambda b: None)
     with pytest.raises(LabError, match="no network 'lan-z'.*choose from lan-a"):
-        select.networks(inv, "lan-a,lan-z")
+        choose.networks(inv, "lan-a,lan-z")
     with pytest.raises(LabError, match="no node 'eve'"):
-        select.node(inv, "eve")
-    assert [n.name for n in select.networks(inv, "all")] == ["lan-a"], "NET=all is every network"
+        choose.node(inv, "eve")
+    assert [n.name for n in choose.networks(inv, "all")] == ["lan-a"], "NET=all is every network"
 
 
 def test_leftover_owner_alive():

@@ -147,3 +147,18 @@ def test_related_keeps_alices_frames_only():
         "the router's ARP for files, which the packet needed"
     assert not any("id=9" in s for _, s in summaries), "carol's ping has nothing to do with alice"
     assert sum(1 for f in kept if f.network == "lan-b" and f.proto == "tcp") == 8, "every TCP segment on lan-b"
+
+
+def test_related_leaves_out_arp_with_bystanders():
+    from scapy.layers.l2 import ARP, Ether
+    extra = [Ether(src=lab.MACS["router-a"], dst=lab.MACS["bob"]) / ARP(op=1, hwsrc=lab.MACS["router-a"],
+                                                                        psrc=lab.ROUTER_A, pdst=lab.BOB),
+             Ether(src=lab.MACS["bob"], dst=lab.MACS["router-a"]) / ARP(op=2, hwsrc=lab.MACS["bob"], psrc=lab.BOB,
+                                                                       hwdst=lab.MACS["router-a"], pdst=lab.ROUTER_A)]
+    records = [Record(net, t, data) for net, t, data in lab.scenario()]
+    records += [Record("lan-a", lab.T0 + 0.5 + i / 1000, bytes(p)) for i, p in enumerate(extra)]
+    kept = related(decode(records, lab.name_of), {lab.MACS["files"]})
+    assert not any(lab.BOB in f.summary and f.proto == "arp" for f in kept), \
+        "the router checking bob's address has nothing to do with files' fetch"
+    assert any(f.summary == f"ARP who-has {lab.FILES}? tell {lab.ROUTER_B}" for f in kept), \
+        "the router's ARP for files is part of it"
