@@ -6,13 +6,13 @@ network on that network's bridge (lanlab/control/inventory.py): every frame betw
 two members is seen, also between two hosts of one subnet, which a capture inside the
 router would miss. Nothing is installed on the host.
 
-Each tcpdump writes pcap (the libpcap file format, Ethernet link type) packet by packet
-(-U) into a ring of RING_FILES files (-C/-W), so a network never holds more than its size
-limit; at the end the ring is joined, oldest first, into OUT/<network>.pcap. With
-`immediate` (live lines, traces) the kernel hands over each frame at once
-(--immediate-mode); without (a capture for SECONDS) it hands them over in blocks, which
-costs far fewer wake-ups at high rates. tcpdump's statistics (frames captured, dropped by
-the kernel) are read from its last lines.
+Each tcpdump writes pcap (the libpcap file format, Ethernet link type) into a ring of
+RING_FILES files (-C/-W), so a network never holds more than its size limit; at the end
+the ring is joined, oldest first, into OUT/<network>.pcap. With `immediate` (live lines,
+traces) each frame is handed over and written at once (--immediate-mode, -U); without (a
+capture for SECONDS) frames come in blocks and are written in buffers, far cheaper at
+high rates (docs/wire.md). tcpdump's statistics (frames captured, dropped by the kernel)
+are read from its last lines.
 
 The container carries the label lanlab.capture=<project>: a capture left running by a
 killed run is removed by the next capture and by `make down` (remove_leftovers).
@@ -39,6 +39,7 @@ CAPTURE_LABEL = "lanlab.capture"
 OWNER_LABEL = "lanlab.capture.owner"      # <host name>:<pid> of the process that started it
 IMAGE = os.environ.get("LANLAB_BASE_IMAGE", "lanlab-base:latest")
 RING_FILES = 4
+SNAP_BYTES = 1514        # one whole Ethernet frame (MTU 1500 + header): see docs/wire.md
 DEFAULT_LIMIT_MB = 100
 KERNEL_BUFFER_KIB = 32768
 INSIDE = "/out"
@@ -182,7 +183,7 @@ def script(networks: list[Network], bpf: str, limit_mb: int, immediate: bool = T
              f"tcpdump -d -i {first} {quoted} >/dev/null 2>bpf.log || exit 3",
              ": > bpf.log", "pids="]
     for net in networks:
-        lines.append(f"tcpdump -i {net.bridge} -n -U {'--immediate-mode ' if immediate else ''}-s 0 "
+        lines.append(f"tcpdump -i {net.bridge} -n {'-U --immediate-mode ' if immediate else ''}-s {SNAP_BYTES} "
                      f"-B {KERNEL_BUFFER_KIB} -Z root "
                      f"-C {size} -W {RING_FILES} -w {shlex.quote(net.name)}.pcap {quoted} "
                      f"2>{shlex.quote(net.name)}.log & pids=\"$pids $!\"")

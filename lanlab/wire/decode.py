@@ -273,10 +273,12 @@ def icmp_summary(icmp: Packet) -> str:
 
 
 def tcp_info(ip: Packet, tcp: Packet, data: bytes) -> TcpInfo:
+    """The segment's numbers; its length from the headers (a capture may keep fewer bytes)."""
     start = 14 + ip.ihl * 4 + tcp.dataofs * 4
     payload = data[start:14 + ip.len]
     text = clip(payload.decode()) if payload and printable(payload) else ""
-    return TcpInfo((ip.src, tcp.sport, ip.dst, tcp.dport), str(tcp.flags), tcp.seq, tcp.ack, len(payload), text)
+    length = max(0, ip.len - ip.ihl * 4 - tcp.dataofs * 4)
+    return TcpInfo((ip.src, tcp.sport, ip.dst, tcp.dport), str(tcp.flags), tcp.seq, tcp.ack, length, text)
 
 
 def printable(payload: bytes) -> bool:

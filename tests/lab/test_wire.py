@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,25 @@ def leftovers() -> list[str]:
     project = os.environ.get("LANLAB_PROJECT", "lanlab")
     return subprocess.run(["docker", "ps", "-aq", "--filter", f"label={CAPTURE_LABEL}={project}"],
                           capture_output=True, text=True).stdout.split()
+
+
+def test_ctrl_c_during_a_trace_stops_the_command_too(lab, node, tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "lanlab.control", "trace", "--node=alice",
+                                "--cmd=sleep 97", f"--out={tmp_path}"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:
+            if "running `sleep 97`" in line:
+                break
+        running = node("alice").sh("pgrep -f '^sleep 97$'").out
+        for _ in range(100):        # the command starts just after the line; wait until it runs
+            if running.strip():
+                break
+            running = node("alice").sh("pgrep -f '^sleep 97$'").out
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert running.strip(), "the command was running when Ctrl-C came"
+    assert code == 130, "a trace stopped by Ctrl-C exits 130"
+    assert not node("alice").sh("pgrep -f '^sleep 97$'").out.strip(), "the traced command is stopped in the node"
+    assert not leftovers(), "no capture container is left"

@@ -26,9 +26,12 @@ def test_script_one_bounded_tcpdump_per_bridge():
     text = capture.script(NETS, "tcp port 9090", 100)
     for net in NETS:
         line = next(li for li in text.splitlines() if f"-i {net.bridge} " in li and " -w " in li)
-        for flag in ("-U", "-C 25", "-W 4", "-s 0", "-Z root", f"-w {net.name}.pcap"):
+        for flag in ("-U", "--immediate-mode", "-C 25", "-W 4", "-s 1514", "-Z root", f"-w {net.name}.pcap"):
             assert f"{flag} " in line + " ", f"{flag} in the tcpdump for {net.name}: {line}"
     assert "tcpdump -d" in text, "the filter is checked first, so a bad one fails with tcpdump's words"
+    buffered = capture.script(NETS, "", 100, immediate=False)
+    assert "-U" not in buffered and "--immediate-mode" not in buffered, \
+        "a capture for SECONDS writes in buffers: a write per frame halves a 100 MiB download"
 
 
 def test_script_quotes_the_filter(tmp_path):
