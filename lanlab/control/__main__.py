@@ -10,6 +10,9 @@ Makefile's targets run.
     container NODE   print the container id of NODE (for `make shell`)
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
+    capture   capture the lab's networks into pcap files (lanlab/control/wire.py)
+    trace     run a command in a node and print the ladder of its frames
+    show      the ladder, or one frame layer by layer, of a saved trace
 
 With --subnets N --hosts M a command acts on the generated lab of N subnets of M hosts
 (lanlab/topology.py, lanlab/control/generate.py), project LANLAB_PROJECT-NxM, addresses
@@ -23,7 +26,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lanlab.control import base
+from lanlab.control import base, wire
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
 from lanlab.control.lab import Lab, generated_labs
@@ -105,10 +108,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args, options = parse(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in (*COMMANDS, "down"):
+    if not args or args[0] not in (*COMMANDS, *wire.COMMANDS, "down"):
         print(__doc__, file=sys.stderr)
         return 2
     try:
+        if args[0] in wire.COMMANDS:
+            project = choose_lab("status", options).project if args[0] != "show" else ""
+            return wire.main(project, args)
         lab = choose_lab(args[0], options)
         if args[0] == "down":
             cmd_down(lab, options)
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lanlab: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("lanlab: stopped by Ctrl-C", file=sys.stderr)
         return 130
     return 0
 
