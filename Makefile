@@ -14,10 +14,10 @@ ONLY   ?=
 quote   = '$(subst ','\'',$(1))'
 NUMERIC = $(if $(filter 1,$(N)),1,$(if $(filter 0,$(NAMES)),1,))
 
-.PHONY: up down test unit lab-test shell logs status leases bench clean base venv help capture trace show
+.PHONY: up down test unit lab-test shell logs status leases bench clean base venv help view view-deps capture trace show
 
 help:
-	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | bench | clean"
+	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | view | bench | clean"
 	@echo "a generated lab: make up SUBNETS=10 HOSTS=10 (then status, shell NODE=h3-7, down)"
 	@echo "one benchmark:   make bench ONLY=lab"
 	@echo "the wire:        make capture [NET=lan-a,lan-b] [SECONDS=10] [FILTER='tcp port 9090'] [OUT=dir]"
@@ -62,6 +62,14 @@ status: $(STAMP)
 
 leases: $(STAMP)
 	@docker exec $$($(LAB) container dhcp $(LABARGS)) python3 -m lanlab.dhcp.leases
+
+# The web view: `make view [PORT=8080] [HOST=127.0.0.1]` (lanlab/view, docs/view.md).
+view: $(STAMP)
+	@$(LAB) view $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST)) $(LABARGS)
+
+# Host packages the view and its browser tests need (Debian): xterm.js, Chromium, chromedriver.
+view-deps: $(STAMP)
+	@$(LAB) view-deps
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))
