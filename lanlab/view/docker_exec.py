@@ -22,7 +22,7 @@ SECTIONS = {  # the node panel: title -> command (each bounded by `timeout` in t
     "sockets": "ss -H -ltunp",
 }
 SEPARATOR = "\n--lanlab-view--\n"
-SHELL = "echo $$; exec bash -i 2>/dev/null || exec sh -i"
+SHELL = "echo $$; command -v bash >/dev/null && exec bash -i; exec sh -i"
 
 
 def run(container_id: str, argv: list[str], timeout: int = 10) -> str | None:
@@ -80,6 +80,20 @@ class Shell:
     async def write(self, text: str) -> None:
         await asyncio.get_running_loop().sock_sendall(self.sock, text.encode())
 
+    def read_pid_now(self, timeout: float = 3.0) -> int | None:
+        """The shell's first line (its pid), when the page left before it was read."""
+        try:
+            self.sock.settimeout(timeout)
+            while "\n" not in self.head:
+                data = self.sock.recv(4096)
+                if not data:
+                    break
+                self.head += self.decoder.decode(data)
+        except OSError:
+            pass
+        line = self.head.partition("\n")[0].strip()
+        return int(line) if line.isdigit() else None
+
     def resize(self, cols: int, rows: int) -> None:
         try:
             client().api.exec_resize(self.exec_id, height=max(rows, 1), width=max(cols, 1))
@@ -88,6 +102,8 @@ class Shell:
 
     def close(self) -> None:
         """Hang up the shell (its jobs get SIGHUP), then make sure it is gone."""
+        if self.pid is None:
+            self.pid = self.read_pid_now()
         try:
             self.sock.close()
         except OSError:
