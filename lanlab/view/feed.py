@@ -1,89 +1,64 @@
-"""The view's capture: every network of the lab at once, streamed, from the host side of
-each network's bridge (so frames between two hosts of one subnet are seen too).
+"""The view's frames: lanlab.wire's capture of every network of the lab (tcpdump on each
+network's host-side bridge, in a capture container; docs/wire.md), followed as it is
+written, and lanlab.wire's decoder for the frames the view sends on.
 
-One container of the lab's base image in the host's network namespace runs dumpcap
-(Wireshark's capture program) on every bridge and writes one pcapng stream to stdout
-(one Interface Description Block per bridge, in the order given): nothing to install on
-the host. The container is named <project>-view-capture, so a leftover of a killed server
-is removed when the next capture starts. Stopping: SIGTERM to `docker run` (passed on to
-dumpcap), then `docker rm -f` of the container in any case.
+The capture's ring lives in a temporary directory (at most LIMIT_MB per network) that is
+removed with the container when the capture stops. New records of every network are
+read every POLL seconds and handed on in time order.
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from typing import AsyncIterator
+import shutil
+import tempfile
+from pathlib import Path
+from typing import AsyncIterator, Callable
 
-from lanlab.view import pcapng
+from lanlab.control.errors import LabError
+from lanlab.wire.capture import Capture
+from lanlab.wire.decode import Decoder, Record
+from lanlab.wire.live import Follower
 
-LOG = logging.getLogger("lanlab.view")
-IMAGE = "lanlab-base:latest"
-SNAPLEN = 2048
-VIEW_LABEL = "lanlab.view"
-
-
-def container_name(project: str) -> str:
-    return f"{project}-view-capture"
-
-
-def capture_argv(inventory, bpf: str) -> list[str]:
-    argv = ["docker", "run", "--rm", "--name", container_name(inventory.project), "--network", "host",
-            "--cap-add", "NET_RAW", "--cap-add", "NET_ADMIN", "--label", f"{VIEW_LABEL}={inventory.project}",
-            IMAGE, "dumpcap", "-q", "-s", str(SNAPLEN), "-w", "-"]
-    for network in sorted(inventory.networks.values(), key=lambda n: n.name):
-        argv += ["-i", network.bridge] + (["-f", bpf] if bpf else [])
-    return argv
-
-
-async def remove(name: str) -> None:
-    process = await asyncio.create_subprocess_exec("docker", "rm", "-f", name, stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.DEVNULL)
-    await process.wait()
+POLL = 0.05
+LIMIT_MB = 64
 
 
 async def source(inventory, bpf: str = "") -> AsyncIterator[tuple[str, float, bytes]]:
-    """(network name, capture time, frame) for every frame on every network of the lab."""
-    names = [n.name for n in sorted(inventory.networks.values(), key=lambda n: n.name)]
-    await remove(container_name(inventory.project))
-    process = await asyncio.create_subprocess_exec(*capture_argv(inventory, bpf), stdout=asyncio.subprocess.PIPE,
-                                                   stderr=asyncio.subprocess.PIPE, limit=1 << 20)
+    """(network, capture time, frame bytes) of every frame on every network, until cancelled."""
+    networks = sorted(inventory.networks.values(), key=lambda n: n.name)
+    out = Path(tempfile.mkdtemp(prefix=f"lanlab-view-{inventory.project}-"))
+    capture = Capture(inventory.project, networks, out, bpf, LIMIT_MB)
+    start = asyncio.ensure_future(asyncio.to_thread(capture.start))
     try:
-        async for index, t, data in pcapng.frames(process.stdout.readexactly):
-            yield names[index], t, data
-    except asyncio.IncompleteReadError:
-        message = (await process.stderr.read()).decode(errors="replace").strip().splitlines()
-        raise RuntimeError(message[-1] if message else "the capture ended") from None
-    finally:
-        await stop(process, container_name(inventory.project))
-
-
-async def stop(process: asyncio.subprocess.Process, name: str) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), 5)
-        except asyncio.TimeoutError:
-            process.kill()
-            await process.wait()
-    await remove(name)
+            await asyncio.shield(start)
+        except LabError as error:
+            raise RuntimeError(str(error)) from None
+        followers = [Follower(capture, network.name) for network in networks]
+        idle = 0
+        while True:
+            batch = [(f.network, t, data) for f in followers for t, data in f.new()]
+            for item in sorted(batch, key=lambda item: item[1]):
+                yield item
+            idle = 0 if batch else idle + 1
+            if idle and idle % 40 == 0 and not await asyncio.to_thread(capture.running):
+                raise RuntimeError(await asyncio.to_thread(capture.failure))
+            await asyncio.sleep(POLL)
+    finally:
+        await asyncio.gather(start, return_exceptions=True)
+        await asyncio.to_thread(remove, capture, out)
 
 
-def decode(network: str, t: float, data: bytes, inventory) -> dict:
-    """The frame's JSON (docs/wire.md), by lanlab.wire's decoder."""
-    try:
-        from lanlab.wire.decode import frame_json
-    except ImportError:
-        return ethernet_only(network, t, data, inventory)
-    return frame_json(network, t, data, inventory)
+def remove(capture: Capture, out: Path) -> None:
+    capture.abandon()
+    shutil.rmtree(out, ignore_errors=True)
 
 
-def ethernet_only(network: str, t: float, data: bytes, inventory) -> dict:
-    from lanlab.view.frames import link_of, mac_text
-    _, src, dst = link_of(network, data, inventory)
-    return {"t": t, "network": network, "src_node": src, "dst_node": dst, "src_mac": mac_text(data[6:12]),
-            "dst_mac": mac_text(data[0:6]), "src_ip": None, "dst_ip": None, "ttl": None, "ip_id": None,
-            "proto": "other", "summary": f"{len(data)} bytes", "hop": None,
-            "layers": [{"name": "Ethernet", "fields": {"dst": mac_text(data[0:6]), "src": mac_text(data[6:12]),
-                                                        "type": data[12:14].hex()}}]}
+def decoder(inventory) -> Callable[[str, float, bytes], dict]:
+    """A decode function for one capture: it joins the hops of a packet across networks."""
+    macs = {i.mac: node.name for node in inventory.nodes.values() for i in node.interfaces}
+    wire = Decoder(macs.get)
+
+    def decode(network: str, t: float, data: bytes) -> dict:
+        return wire.add(Record(network, t, data)).to_json()
+    return decode

@@ -22,26 +22,26 @@ LOG = logging.getLogger("lanlab.view")
 QUEUE = 1000             # messages waiting for one viewer
 RECENT_SECONDS = 60.0
 RECENT_MAX = 5000
+BROADCAST = b"\xff" * 6
 
 # (inventory, bpf) -> async iterator of (network, capture time, frame bytes)
 Source = Callable[..., AsyncIterator[tuple[str, float, bytes]]]
-# (network, capture time, frame bytes, inventory) -> the frame's JSON (docs/wire.md)
-Decoder = Callable[..., dict]
+# inventory -> a function (network, capture time, frame bytes) -> the frame's JSON (docs/wire.md)
+DecoderFor = Callable[..., Callable[[str, float, bytes], dict]]
 
 
 def mac_text(data: bytes) -> str:
     return ":".join(f"{b:02x}" for b in data)
 
 
-def link_of(network: str, data: bytes, inventory) -> tuple[str, str, str]:
-    dst, src = data[0:6], data[6:12]
-    dst_name = "*" if dst == b"\xff" * 6 else (inventory.node_by_mac(mac_text(dst)) or mac_text(dst))
-    return network, inventory.node_by_mac(mac_text(src)) or mac_text(src), dst_name
+def link_of(network: str, data: bytes) -> tuple[str, bytes, bytes]:
+    """The hop a frame takes: its network, Ethernet source and destination (raw bytes)."""
+    return network, data[6:12], data[0:6]
 
 
 class FrameHub:
-    def __init__(self, live, source: Source, decode: Decoder, sampler: Sampler | None = None):
-        self.live, self.source, self.decode = live, source, decode
+    def __init__(self, live, source: Source, decoder_for: DecoderFor, sampler: Sampler | None = None):
+        self.live, self.source, self.decoder_for = live, source, decoder_for
         self.sampler = sampler or Sampler()
         self.viewers: set[asyncio.Queue] = set()
         self.recent: deque = deque(maxlen=RECENT_MAX)
@@ -49,7 +49,7 @@ class FrameHub:
         self.bpf = ""
         self.bridges: tuple = ()
         self.counter = 0
-        self.macs: dict[str, str] = {}
+        self.macs: dict[bytes, str] = {}
 
     # --- viewers --------------------------------------------------------------------
 
@@ -71,6 +71,14 @@ class FrameHub:
                 continue          # this viewer is behind: it misses the message
             queue.put_nowait(message)
 
+    def named(self, count: dict) -> dict:
+        """A count's link with node names (or MAC addresses), as the page shows it."""
+        for end in ("src", "dst"):
+            raw = count[end]
+            if isinstance(raw, bytes):
+                count[end] = "*" if raw == BROADCAST else self.macs.get(raw) or mac_text(raw)
+        return count
+
     def replay(self, seconds: float) -> list[dict]:
         since = time.time() - seconds
         return [frame for frame in self.recent if frame["time"] >= since]
@@ -82,9 +90,11 @@ class FrameHub:
         self.restart()
 
     def restart(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-        self.task = asyncio.create_task(self.capture())
+        """A new capture, started once the old one has stopped (one container at a time)."""
+        old = self.task
+        if old is not None:
+            old.cancel()
+        self.task = asyncio.create_task(self.capture(after=old))
 
     def lab_changed(self) -> None:
         """Called when the lab changed: a capture follows the lab's current bridges."""
@@ -98,7 +108,9 @@ class FrameHub:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def capture(self) -> None:
+    async def capture(self, after: asyncio.Task | None = None) -> None:
+        if after is not None:
+            await asyncio.gather(after, return_exceptions=True)
         inventory = self.live.inventory
         self.bridges = tuple(sorted(n.bridge for n in inventory.networks.values()))
         if not inventory.networks:
@@ -106,25 +118,40 @@ class FrameHub:
             return
         self.send({"kind": "capture", "state": "running", "filter": self.bpf,
                    "networks": sorted(inventory.networks)})
+        self.macs = {bytes.fromhex(i.mac.replace(":", "")): node.name
+                     for node in inventory.nodes.values() for i in node.interfaces if i.mac}
+        decode = self.decoder_for(inventory)
+        ticker = asyncio.create_task(self.tick())
         try:
             async for network, t, data in self.source(inventory, self.bpf):
-                self.take(network, t, data, inventory)
+                self.take(network, t, data, decode)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - the page is told; the server goes on
             LOG.warning("lanlab view: capture stopped: %s", error)
             self.send({"kind": "capture", "state": "error", "message": str(error)})
             return
+        finally:
+            ticker.cancel()
         self.send({"kind": "capture", "state": "stopped"})
 
-    def take(self, network: str, t: float, data: bytes, inventory) -> None:
-        now = time.monotonic()
+    async def tick(self) -> None:
+        """The counts of each window, also when no frame comes to close it."""
+        while True:
+            await asyncio.sleep(self.sampler.window)
+            self.flush(time.monotonic())
+
+    def flush(self, now: float) -> None:
         if self.sampler.due(now):
             for count in self.sampler.flush(now):
-                self.send(count)
-        if len(data) < 14 or not self.sampler.admit(link_of(network, data, inventory), now):
+                self.send(self.named(count))
+
+    def take(self, network: str, t: float, data: bytes, decode) -> None:
+        now = time.monotonic()
+        self.flush(now)
+        if len(data) < 14 or not self.sampler.admit(link_of(network, data), now):
             return
-        frame = self.decode(network, t, data, inventory)
+        frame = decode(network, t, data)
         self.counter += 1
         frame.update(kind="frame", id=self.counter, time=t)
         self.recent.append(frame)

@@ -263,8 +263,8 @@ async def shutdown(app: web.Application) -> None:
 
 
 def default_hub(live: LiveLab) -> FrameHub:
-    from lanlab.view.feed import decode, source
-    return FrameHub(live, source, decode)
+    from lanlab.view.feed import decoder, source
+    return FrameHub(live, source, decoder)
 
 
 async def serve(view: View, ready: asyncio.Event | None = None) -> None:

@@ -56,7 +56,11 @@ class Capture:
             self.running -= 1
 
 
-def decode(network, t, data, inventory):
+def decoder(inventory):
+    return decode
+
+
+def decode(network, t, data):
     return {"t": t, "network": network, "src_node": "alice", "dst_node": "router", "proto": "other",
             "summary": f"{len(data)} bytes", "layers": []}
 
@@ -73,7 +77,7 @@ def run(test, count: int = 3):
         live = FakeLive("lv")
         await live.refresh()
         capture = Capture(count)
-        view = server.View("lv", "127.0.0.1", port, TOKEN, live, FrameHub(live, capture, decode))
+        view = server.View("lv", "127.0.0.1", port, TOKEN, live, FrameHub(live, capture, decoder))
         async with TestClient(TestServer(server.make_app(view), host="127.0.0.1", port=port)) as client:
             await test(client, view, capture, f"127.0.0.1:{port}")
     asyncio.run(main())
