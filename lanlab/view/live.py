@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from dataclasses import replace
 
 from lanlab.control.errors import LabError
-from lanlab.control.inventory import PROJECT_LABEL, Inventory, inventory
+from lanlab.control.inventory import PROJECT_LABEL, SERVICE_LABEL, Inventory, inventory
 
 LOG = logging.getLogger("lanlab.view")
 LEASE_SECONDS = 5.0
 SETTLE = 0.1               # events come in bursts (kill, die, stop): read the lab once per burst
+RUNNING_AFTER = {"die": False, "start": True}
 LEASES_CMD = ["python3", "-m", "lanlab.dhcp.leases", "/var/lib/lanlab/dhcp"]
 
 
@@ -44,6 +47,7 @@ class LiveLab:
         self.changed = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.on_change = None          # called after every change (the frames follow the lab)
+        self.since = time.time()       # events from here on are followed (none is missed)
 
     def state(self) -> dict:
         return {"kind": "lab", "up": is_up(self.inventory), "lab": self.inventory.to_json(),
@@ -67,6 +71,7 @@ class LiveLab:
             queue.put_nowait(state)
 
     async def start(self) -> None:
+        self.since = time.time()
         await self.refresh()
         self.tasks = [asyncio.create_task(self.follow_events()), asyncio.create_task(self.follow_leases())]
 
@@ -78,8 +83,9 @@ class LiveLab:
     async def follow_events(self) -> None:
         """`docker events` for the project, for ever (restarted if the engine restarts)."""
         while True:
+            since, self.since = self.since, time.time()
             process = await asyncio.create_subprocess_exec(
-                "docker", "events", "--format", "{{json .}}",
+                "docker", "events", "--format", "{{json .}}", "--since", f"{since:.3f}",
                 "--filter", f"label={PROJECT_LABEL}={self.project}",
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
             try:
@@ -89,7 +95,6 @@ class LiveLab:
                     process.kill()
                 await process.wait()
             await asyncio.sleep(1.0)
-            await self.refresh()
 
     async def read_events(self, stream: asyncio.StreamReader) -> None:
         pending: asyncio.Task | None = None
@@ -99,8 +104,20 @@ class LiveLab:
             except ValueError:
                 continue
             if event.get("Type") in ("container", "network") and not event.get("Action", "").startswith("exec_"):
+                self.apply(event)
                 if pending is None or pending.done():
                     pending = asyncio.create_task(self.settle_then_refresh())
+
+    def apply(self, event: dict) -> None:
+        """A container that died or started is shown so at once (the full read follows)."""
+        running = RUNNING_AFTER.get(event.get("Action", ""))
+        service = ((event.get("Actor") or {}).get("Attributes") or {}).get(SERVICE_LABEL)
+        node = self.inventory.nodes.get(service or "")
+        if event.get("Type") == "container" and running is not None and node is not None \
+                and node.running != running:
+            health = "starting" if running else "exited"
+            self.inventory.nodes[node.name] = replace(node, running=running, health=health)
+            self.publish()
 
     async def settle_then_refresh(self) -> None:
         await asyncio.sleep(SETTLE)

@@ -33,6 +33,10 @@
     row.dataset.frame = frame.id;
     row.dataset.network = frame.network;
     row.dataset.proto = frame.proto;
+    row.dataset.src = frame.src_node || "";
+    row.dataset.dst = frame.dst_node || "";
+    row.dataset.dstIp = frame.dst_ip || "";
+    row.dataset.hop = frame.hop == null ? "" : frame.hop;
     if (frame.replay) row.classList.add("replay");
     const when = new Date(frame.time * 1000).toISOString().slice(11, 23);
     for (const text of [when, frame.network, `${frame.src_node || frame.src_mac} → ${frame.dst_node || frame.dst_mac}`,
