@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from view_browser import browser, view_server, wait_for  # noqa: E402,F401
+from view_browser import browser, view_server, wait_for, wait_until  # noqa: E402,F401
 
 from lanlab.control.inventory import inventory  # noqa: E402
 
@@ -61,7 +61,7 @@ def test_ping_from_alice_to_carol_shows_on_lan_a_then_lan_b(browser, node):
     rows = None
     while rows is None and time.monotonic() < deadline:
         node("alice").ok("ping -c 1 -W 2 carol")
-        rows = wait_for_quietly(new_rows, 3.0)
+        rows = wait_until(new_rows, 3.0)
     assert rows, "alice's echo request to carol must appear in the page's frame list"
     first_a = next(r for r in rows if r["network"] == "lan-a")
     same_hop = [r for r in rows if r["network"] == "lan-b" and r["hop"] == first_a["hop"]]
@@ -79,16 +79,6 @@ def test_ping_from_alice_to_carol_shows_on_lan_a_then_lan_b(browser, node):
     assert {"alice", "router", "carol"} <= set(columns), f"the ladder has a column per node of the hop: {columns}"
     if SHOTS:
         browser.save_screenshot(str(Path(SHOTS) / "view-frame.png"))
-
-
-def wait_for_quietly(check, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
 
 
 def answer_lines(text: str, command: str) -> list[str]:
