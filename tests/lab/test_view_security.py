@@ -103,21 +103,28 @@ def test_a_closed_tab_leaves_no_capture_and_no_shell(view_server, lab, node):
     wait_for("alice's shell ends when its tab is gone", lambda: shells(node) == 0, timeout=30)
 
 
-def run_view(*args: str, project: str) -> subprocess.CompletedProcess:
+def run_make(*args: str, project: str) -> subprocess.CompletedProcess:
+    """A README command as a user types it."""
     import os
-    return subprocess.run([sys.executable, "-m", "lanlab.control", "view", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "LANLAB_PROJECT": project})
+    return subprocess.run(["make", "-s", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "LANLAB_PROJECT": project})
 
 
 def test_port_in_use_is_one_line(view_server, lab):
-    result = run_view("--port", str(view_server.port), project=lab.project)
+    result = run_make("view", f"PORT={view_server.port}", project=lab.project)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1, f"one line and exit 1: {result.stderr!r}"
     assert str(view_server.port) in lines[0] and "in use" in lines[0], f"the line names the port: {lines[0]}"
 
 
 def test_a_lab_that_is_not_up_is_one_line(lab):
-    result = run_view("--port", "1", project="lv-no-such-lab")
+    result = run_make("view", "PORT=1", project="lv-no-such-lab")
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1, f"one line and exit 1: {result.stderr!r}"
     assert "not up" in lines[0] and "make up" in lines[0], f"the line says what to do: {lines[0]}"
+
+
+def test_view_deps_finds_its_packages():
+    result = run_make("view-deps", project="unused")
+    assert result.returncode == 0, f"`make view-deps` installs or finds xterm.js and Chromium: {result.stderr}"
+    assert "chromium-driver" in result.stderr, f"it says which packages it checked: {result.stderr!r}"
