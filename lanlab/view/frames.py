@@ -21,7 +21,7 @@ from lanlab.view.sampler import Sampler
 LOG = logging.getLogger("lanlab.view")
 QUEUE = 1000             # messages waiting for one viewer
 RECENT_SECONDS = 60.0
-RECENT_MAX = 5000
+RECENT_MAX = 2000
 BROADCAST = b"\xff" * 6
 
 # (inventory, bpf) -> async iterator of (network, capture time, frame bytes)

@@ -24,3 +24,26 @@ def test_leases_from_the_table():
 172.28.13.101  -          0a0b      bound    2026-11-29 19:21:12 UTC (5323 s)"""
     assert parse_leases(table) == {"alice": "172.28.7.20"}, \
         "only bound leases with a host name label a node on the map"
+
+
+def test_ring_is_read_a_chunk_at_a_time(tmp_path):
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    from lanlab.view.feed import read_chunk
+    frames = [Ether(src="02:42:ac:1c:07:14", dst="ff:ff:ff:ff:ff:ff") / (bytes([n]) * 986) for n in range(100)]
+    for n, frame in enumerate(frames):
+        frame.time = 1795970000 + n / 10
+    path = tmp_path / "lan-a.pcap0"
+    wrpcap(str(path), frames)
+    got, offset, reads = [], 24, 0
+    while True:
+        records, offset = read_chunk(path, offset, 10_000)
+        if not records:
+            break
+        reads += 1
+        assert len(records) <= 10, "one read holds at most a chunk's worth of frames: the server stays small"
+        got += records
+    assert [data for _, data in got] == [bytes(f) for f in frames], "every frame, whole and in order, across chunks"
+    assert abs(got[-1][0] - 1795970009.9) < 1e-3, "the capture's timestamps, for the latency figure"
+    assert reads >= 10 and offset == path.stat().st_size, "the file was read in pieces, to its end"
