@@ -3,7 +3,9 @@
 "use strict";
 (function () {
   const lanlab = window.lanlab;
-  const KEEP_SECONDS = 60, KEEP_MAX = 3000, ROWS = 300;
+  const KEEP_SECONDS = 60, KEEP_MAX = 3000, ROWS = 300, PER_PAINT = 8, WAITING_MAX = 400;
+  const waiting = [];         // frames to draw, a few per screen refresh (a flood never freezes the page)
+  let undrawn = 0;
   const recent = [];          // the last minute, for replay and the ladder
   const held = [];            // frames that came while paused
   let paused = false, replaying = false, selected = null, socket = null;
@@ -48,10 +50,20 @@
     row.addEventListener("click", () => select(frame, row));
     body.appendChild(row);
     while (body.childElementCount > ROWS) body.removeChild(body.firstChild);
-    const pane = $("frames-pane");
-    pane.scrollTop = pane.scrollHeight;
     lanlab.animate(frame);
   }
+
+  function paint() {
+    const batch = waiting.splice(0, PER_PAINT);
+    batch.forEach(show);
+    if (batch.length) {
+      const pane = $("frames-pane");
+      pane.scrollTop = pane.scrollHeight;
+    }
+    if (undrawn) { $("held").textContent = `${undrawn} frames came faster than they can be drawn`; }
+    requestAnimationFrame(paint);
+  }
+  requestAnimationFrame(paint);
 
   function onMessage(message) {
     if (message.kind === "frame") {
@@ -61,8 +73,9 @@
         if (lanlab.latencies.length > 5000) lanlab.latencies.splice(0, 2500);
         keep(message);
       }
-      if (paused || replaying) { if (!message.replay) held.push(message); updateHeld(); }
-      else show(message);
+      if (paused || replaying) { if (!message.replay) { held.push(message); if (held.length > KEEP_MAX) held.shift(); } updateHeld(); }
+      else if (waiting.length < WAITING_MAX) waiting.push(message);
+      else undrawn++;
     } else if (message.kind === "count") {
       const line = `${message.network} ${message.src} → ${message.dst}: ${message.dropped} frames in ${message.seconds} s counted, not drawn`;
       $("counts").textContent = line;
@@ -161,7 +174,7 @@
       show({...f, replay: true});
     }
     replaying = false;
-    while (!paused && held.length) show(held.shift());
+    if (!paused) waiting.push(...held.splice(0).slice(-WAITING_MAX));
     updateHeld();
   }
 
@@ -174,7 +187,7 @@
   $("b-pause").addEventListener("click", () => {
     paused = !paused;
     $("b-pause").textContent = paused ? "play" : "pause";
-    if (!paused) while (held.length) show(held.shift());
+    if (!paused) waiting.push(...held.splice(0).slice(-WAITING_MAX));
     updateHeld();
   });
   $("b-step").addEventListener("click", () => { if (held.length) show(held.shift()); updateHeld(); });
