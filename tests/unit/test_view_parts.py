@@ -47,3 +47,27 @@ def test_ring_is_read_a_chunk_at_a_time(tmp_path):
     assert [data for _, data in got] == [bytes(f) for f in frames], "every frame, whole and in order, across chunks"
     assert abs(got[-1][0] - 1795970009.9) < 1e-3, "the capture's timestamps, for the latency figure"
     assert reads >= 10 and offset == path.stat().st_size, "the file was read in pieces, to its end"
+
+
+def test_a_die_event_greys_the_node_at_once_and_a_lab_without_running_nodes_is_down():
+    import asyncio
+
+    from lanlab.control.inventory import Interface, Inventory, Network, Node
+    from lanlab.view.live import LiveLab
+
+    async def main():
+        live = LiveLab("lv")
+        live.inventory = Inventory("lv", {"lan-a": Network("lan-a", "172.28.7.0/24", "br-a", "switch")},
+                                   {"bob": Node("bob", "host", "c3", True, "healthy",
+                                                (Interface("lan-a", "02:42:ac:1c:07:64", "172.28.7.230"),))})
+        queue = asyncio.Queue(maxsize=4)
+        live.subscribers.add(queue)
+        event = {"Type": "container", "Action": "die",
+                 "Actor": {"Attributes": {"com.docker.compose.service": "bob"}}}
+        live.apply(event)
+        state = queue.get_nowait()
+        assert state["lab"]["nodes"]["bob"]["running"] is False, "bob is grey as soon as Docker says he died"
+        assert state["up"] is False, "a lab with no running node is down: the page says so"
+        live.apply({**event, "Action": "start"})
+        assert queue.get_nowait()["up"] is True, "when a node starts again the lab is up again"
+    asyncio.run(main())
