@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import replace
 
+from lanlab import contracts
 from lanlab.control.errors import LabError
 from lanlab.control.inventory import PROJECT_LABEL, SERVICE_LABEL, Inventory, inventory
 
@@ -21,7 +22,7 @@ LOG = logging.getLogger("lanlab.view")
 LEASE_SECONDS = 5.0
 SETTLE = 0.1               # events come in bursts (kill, die, stop): read the lab once per burst
 RUNNING_AFTER = {"die": False, "start": True}
-LEASES_CMD = ["python3", "-m", "lanlab.dhcp.leases", "/var/lib/lanlab/dhcp"]
+LEASES_CMD = ["python3", "-m", "lanlab.dhcp.leases", contracts.LEASE_DIR]
 
 
 def parse_leases(table: str) -> dict[str, str]:
