@@ -115,3 +115,23 @@ def test_stopping_bob_turns_him_grey(browser, lab, measured):
     wait_for("bob is back on the map", lambda: browser.execute_script(
         "return document.querySelector('#map [data-node=bob]').dataset.running === 'yes'"), timeout=30)
     lab.wait(timeout=120)
+
+
+def test_the_page_says_when_the_lab_is_down_and_comes_back(browser, lab):
+    containers = lab.containers(all=False)
+    try:
+        for container in containers:
+            container.stop(timeout=1)
+        wait_for("the page says the lab is down", lambda: browser.execute_script(
+            "return document.getElementById('status').dataset.status === 'down' && "
+            "!document.getElementById('banner').hidden"), timeout=30)
+    finally:
+        for container in containers:
+            container.start()
+    wait_for("the page says the lab is up again", lambda: browser.execute_script(
+        "return document.getElementById('status').dataset.status === 'up' && "
+        "document.getElementById('banner').hidden"), timeout=60)
+    lab.wait(timeout=180)
+    assert browser.execute_script(
+        "return [...document.querySelectorAll('#map [data-node]')].every(e => e.dataset.running === 'yes')"), \
+        "every node is drawn running again"
