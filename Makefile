@@ -15,10 +15,10 @@ ONLY   ?=
 quote   = '$(subst ','\'',$(1))'
 NUMERIC = $(if $(filter 1,$(N)),1,$(if $(filter 0,$(NAMES)),1,))
 
-.PHONY: up down test unit lab-test shell logs status leases link bench clean base venv help capture trace show
+.PHONY: up down test unit lab-test shell logs status leases link view view-deps bench clean base venv help capture trace show
 
 help:
-	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | bench | clean"
+	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | view | bench | clean"
 	@echo "a generated lab: make up SUBNETS=10 HOSTS=10 (then status, shell NODE=h3-7, down)"
 	@echo "one benchmark:   make bench ONLY=lab"
 	@echo "link conditions: make link NET=lan-b DELAY=50ms LOSS=5% RATE=10mbit [NODE=carol] | CLEAR=1 | DOWN=1 | UP=1 | HUB=1 | HUB=0"
@@ -73,6 +73,14 @@ LINKARGS := $(if $(NET),--net '$(NET)') $(if $(filter-out file,$(origin NODE)),-
             $(if $(filter 1,$(DOWN)),--down) $(if $(filter 1,$(UP)),--up)
 link: $(STAMP)
 	@$(CONTROL) link $(LINKARGS) $(LABARGS)
+
+# The web view: `make view [PORT=8080] [HOST=127.0.0.1]` (lanlab/view, docs/view.md).
+view: $(STAMP)
+	@$(CONTROL) view $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST)) $(LABARGS)
+
+# Host packages the view and its browser tests need (Debian): xterm.js, Chromium, chromedriver.
+view-deps: $(STAMP)
+	@$(CONTROL) view-deps
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

@@ -11,6 +11,9 @@ Makefile's targets run.
     link [--net N --delay D --loss L --rate R --node X --clear --down --up --hub 0|1]
               a network's conditions, live; alone: every network's (lanlab/control/links.py)
     base      build the base image if its package list changed
+    view [--port 8080] [--host 127.0.0.1]
+              the web view of the running lab (lanlab/view/server.py); prints its URL
+    view-deps install the host's Debian packages for the view and its browser tests
     clean     down, then remove the lab's images and the base image
     capture   capture the lab's networks into pcap files (lanlab/control/wire.py)
     trace     run a command in a node and print the ladder of its frames
@@ -31,7 +34,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lanlab.control import base, links, wire
+from lanlab.control import base, hostdeps, links, wire
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
 from lanlab.control.lab import Lab, generated_labs, last_project
@@ -67,6 +70,19 @@ def cmd_down(lab: Lab, options: dict) -> None:
         links.forget(each.project)
 
 
+def cmd_view(lab: Lab, args: list[str]) -> None:
+    from lanlab.view import server
+    options = dict(zip(args[::2], args[1::2]))
+    host = options.get("--host") or "127.0.0.1"
+    try:
+        port = int(options.get("--port") or 8080)
+    except ValueError:
+        raise LabError("PORT is a number, e.g. `make view PORT=8080`") from None
+    if not 0 < port < 65536:
+        raise LabError(f"PORT {port} is not a TCP port (1-65535)")
+    server.main(lab.project, host, port)
+
+
 def parse(args: list[str]) -> tuple[list[str], dict]:
     """Split `--subnets 10 --hosts 10 --base 10.100` (empty values allowed) from the rest."""
     rest, options = [], {}
@@ -89,7 +105,7 @@ def choose_lab(command: str, options: dict) -> Lab:
     if {"subnets", "hosts"} - options.keys():
         if options:
             raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")
-        return running_lab() if command in ("status", "logs", "wait", "container", "link") else Lab.from_env()
+        return running_lab() if command in ("status", "logs", "wait", "container", "link", "view") else Lab.from_env()
     try:
         subnets, hosts = int(options["subnets"]), int(options["hosts"])
     except ValueError:
@@ -120,6 +136,8 @@ COMMANDS = {
     "base": lambda lab, args: print(base.ensure_base(flavour=args[0] if args else "base")),
     "clean": lambda lab, args: cmd_clean(lab),
     "link": lambda lab, args: print(links.run(lab.project, links.parse(args))),
+    "view": cmd_view,
+    "view-deps": lambda lab, args: hostdeps.install(),
 }
 
 

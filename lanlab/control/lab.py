@@ -34,6 +34,7 @@ from lanlab.control.removal import remove_lab
 from lanlab.control.routes import host_routes
 from lanlab.control.status import status_rows
 from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL, Watch
+from lanlab.wire.capture import remove_leftovers
 
 PROJECT = "lanlab"
 STATE_FILE = "lab.json"
@@ -320,6 +321,7 @@ class Lab:
         """Remove the lab (lanlab.control.removal); return the seconds it took."""
         started = time.monotonic()
         say(f"removing lab {self.project!r}: containers, networks and volumes")
+        remove_leftovers(self.project, everything=True)     # a `make capture` left by a killed run
         remove_lab(self.project, self.directory)
         return time.monotonic() - started
 
