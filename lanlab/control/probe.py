@@ -90,7 +90,7 @@ class Background:
 
     def __exit__(self, *exc) -> None:
         pid = self.text.split(self.PID, 1)[1].split()[0]
-        self.node.sh(f"kill -KILL -- -{pid} 2>/dev/null; rm -f {self.input}")
+        self.node.sh(f"kill -9 -{pid} 2>/dev/null; rm -f {self.input}")  # dash: no `--`
         self.reader.join(10)
 
     def type(self, line: str) -> None:
