@@ -76,6 +76,14 @@ def packets_of(capture: Capture, wait: float = 15) -> list[tuple[str, int, str, 
     return found
 
 
+def fetch_and_hash(node, source: str) -> str:
+    """`fetch` on alice, its bytes hashed by coreutils' sha256sum as they arrive (a pipe:
+    nothing written to the container's disk); fetch's own exit status must be 0 too."""
+    result = node("alice").sh(f"{{ fetch {source} -o /dev/stdout; echo fetch-exit=$? >&2; }} | sha256sum", timeout=300)
+    assert result.ok and "fetch-exit=0" in result.err, f"alice's fetch {source} must succeed: {result.err}"
+    return result.out
+
+
 def first(packets, start: int, test) -> int:
     for index in range(start, len(packets)):
         if test(packets[index]):
@@ -108,8 +116,7 @@ def check_handshake(packets, client, server, after: int = 0) -> None:
 def test_fetch_through_the_router_by_address(node):
     alice, files = address_of(node, "alice"), address_of(node, "files")
     with capture(node, f"tcp port 9090 and host {alice}", count=12) as router:
-        out = node("alice").ok(f"fetch {files}:{BIG} -o /tmp/big.bin && sha256sum /tmp/big.bin; rm -f /tmp/big.bin",
-                               timeout=300)
+        out = fetch_and_hash(node, f"{files}:{BIG}")
         seen = packets_of(router)
     check_handshake(seen, alice, files)
     assert sha256_on(node, "files", f"/srv/files/{BIG}") in out, \
@@ -127,8 +134,7 @@ def test_the_flow_lease_then_dns_then_tcp_through_the_router(node, plan):
     assert any(alice in line and "alice" in line for line in leases.splitlines()), \
         f"alice's address must be a DHCP lease in the server's table:\n{leases}"
     with capture(node, f"host {alice} and (udp port 53 or tcp port 9090)", count=30) as router:
-        out = node("alice").ok(f"fetch files:{BIG} -o /tmp/big.bin && sha256sum /tmp/big.bin; rm -f /tmp/big.bin",
-                               timeout=300)
+        out = fetch_and_hash(node, f"files:{BIG}")
         packets = packets_of(router)
     query = first(packets, 0, lambda p: p[0] == alice and p[2] == str(plan.dns) and p[3] == 53
                   and re.search(r"\bA\? files\b", p[4]))
