@@ -221,8 +221,8 @@ time.sleep(600)                           # holds every connection until the tes
 # A second file server in `files`, the lab's own program with short limits, so that the
 # request deadline and the idle timeout (10 s and 30 s on TCP 9090) pass in seconds.
 SHORT_PORT, REQUEST_TIMEOUT, IDLE_TIMEOUT = 9091, 2, 3
-SHORT_SERVER = (f"python3 -c 'from lanlab.files import server; import time; "
-                f"server.start(port={SHORT_PORT}, request_timeout={REQUEST_TIMEOUT}, idle_timeout={IDLE_TIMEOUT}); "
+SHORT_SERVER = (f"python3 -c 'from lanlab.files import program; import time; "
+                f"program.start(port={SHORT_PORT}, request_timeout={REQUEST_TIMEOUT}, idle_timeout={IDLE_TIMEOUT}); "
                 f"time.sleep(600)'")
 
 
