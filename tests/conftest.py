@@ -1,19 +1,25 @@
-"""How `make test` spreads the tiers over two pytest-xdist workers (`-n 2 --dist loadgroup`).
+"""How `make test` spreads the tiers over two pytest-xdist workers (`pytest -n 2`).
 
 The lab tests share one running lab and change it (restarts, a stopped router, alice at
 /16): they run one after another, in one worker. The unit tests need no Docker and are
 mostly CPU; the generated lab is a lab of its own: both run in the other worker, at the
 same time. Without -n everything runs in one process, in the usual order.
 """
-import pytest
-
 GROUPS = (("tests/lab/test_generated.py", "apart"), ("tests/lab/", "lab"), ("tests/unit/", "apart"))
 
 
-def group_of(path: str) -> str:
-    return next(group for prefix, group in GROUPS if prefix in path)
+def group_of(nodeid: str) -> str:
+    return next((group for prefix, group in GROUPS if prefix in nodeid), "apart")
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group_of(item.nodeid)))
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scheduling by scope, the scope being the group: each group's tests go, in
+    order, to one worker. (Not --dist loadgroup: xdist 3.8 marks groups in a node id
+    attribute that pytest 9.2 no longer reads, so every test went anywhere.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return ByGroup(config, log)
