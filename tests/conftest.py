@@ -1,11 +1,13 @@
 """How `make test` spreads the tiers over two pytest-xdist workers (`pytest -n 2`).
 
 The lab tests share one running lab and change it (restarts, a stopped router, alice at
-/16): they run one after another, in one worker. The unit tests need no Docker and are
-mostly CPU; the generated lab is a lab of its own: both run in the other worker, at the
-same time. Without -n everything runs in one process, in the usual order.
+/16): they run one after another, in one worker. Labs the tests start themselves (the
+generated lab, lab files) run there too: while one runs, `make status` and the other
+commands test_readme.py runs would act on it (the lab started last). The unit tests need
+no Docker and are mostly CPU: they run in the other worker, at the same time. Without -n
+everything runs in one process, in the usual order.
 """
-GROUPS = (("tests/lab/test_generated.py", "apart"), ("tests/lab/", "lab"), ("tests/unit/", "apart"))
+GROUPS = (("tests/lab/", "lab"), ("tests/unit/", "apart"))
 
 
 def group_of(nodeid: str) -> str:
