@@ -44,8 +44,9 @@ down: $(STAMP)
 	@$(CONTROL) down $(LABARGS)
 
 # Unit tests need no Docker; lab tests use the running lab, or start one and remove it.
+# Two workers: the lab tests one after another in one, the rest beside them (tests/conftest.py).
 test: $(STAMP)
-	@$(PY) -m pytest tests/unit tests/lab
+	@$(PY) -m pytest -n 2 tests/unit tests/lab
 
 unit: $(STAMP)
 	@$(PY) -m pytest tests/unit

@@ -20,7 +20,9 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import docker.errors
 
@@ -29,6 +31,9 @@ from lanlab.control.engine import client
 from lanlab.control.errors import LabError, say
 
 BASE_DIR = ROOT / "base"
+LOGS = ROOT / "build" / "logs"
+SHOWN_LINES = 30
+MMDEBSTRAP_OPTIONS = ["--quiet", "--variant=minbase"]
 FLAVOURS = {"base": ("lanlab-base", ("packages.txt",)),
             "bench": ("lanlab-bench", ("packages.txt", "bench-packages.txt"))}
 IMAGE_ENV = [
@@ -91,21 +96,50 @@ def ensure_base(method: str | None = None, flavour: str = "base") -> str:
     return tag
 
 
+def log_path(step: str) -> Path:
+    """build/logs/STEP.log: where another tool's output goes while lanlab prints one line."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return LOGS / f"{step}.log"
+
+
+def failed(path: Path, what: str) -> LabError:
+    """Show the end of a tool's log on stderr and make the one-line error for it."""
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    shown = "\n".join(lines[-SHOWN_LINES:])
+    print(f"----- the last {min(len(lines), SHOWN_LINES)} lines of {name} -----\n{shown}", file=sys.stderr, flush=True)
+    return LabError(f"{what}; the whole log is {name}")
+
+
+def run_logged(argv: list[str], step: str, what: str, env: dict | None = None) -> None:
+    """Run another tool with its output in build/logs/STEP.log, shown only if it fails."""
+    path = log_path(step)
+    with path.open("w") as log:
+        code = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              env=env).returncode
+    if code != 0:
+        raise failed(path, f"{what} (exit {code})")
+
+
 def build_offline(tag: str, flavour: str = "base") -> None:
     if shutil.which("mmdebstrap") is None:
         install_mmdebstrap()
     include = ",".join(packages(flavour))
     say(f"bootstrapping Debian bookworm with {len(packages(flavour))} packages from this machine's apt sources")
     changes = [arg for env in IMAGE_ENV for arg in ("--change", f"ENV {env}")]
+    path = log_path(f"mmdebstrap-{flavour}")
     # mmdebstrap writes the tarball to stdout; docker import reads it: no temporary file.
-    bootstrap = subprocess.Popen(
-        ["mmdebstrap", "--quiet", "--variant=minbase", f"--include={include}", "bookworm", "-"],
-        stdout=subprocess.PIPE)
-    imported = subprocess.run(["docker", "import", *changes, "--change", 'CMD ["/bin/bash"]', "-", tag],
-                              stdin=bootstrap.stdout, capture_output=True, text=True)
-    bootstrap.stdout.close()
-    if bootstrap.wait() != 0:
-        raise LabError("mmdebstrap failed (see above); check that `apt-get update` works on this machine")
+    with path.open("w") as log:
+        bootstrap = subprocess.Popen(["mmdebstrap", *MMDEBSTRAP_OPTIONS, f"--include={include}", "bookworm", "-"],
+                                     stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+        imported = subprocess.run(["docker", "import", *changes, "--change", 'CMD ["/bin/bash"]', "-", tag],
+                                  stdin=bootstrap.stdout, capture_output=True, text=True)
+        bootstrap.stdout.close()
+        code = bootstrap.wait()
+    if code != 0:
+        if imported.returncode == 0:
+            subprocess.run(["docker", "rmi", tag], capture_output=True)  # no image from half a tarball
+        raise failed(path, f"mmdebstrap failed (exit {code}); check that `apt-get update` works on this machine")
     if imported.returncode != 0:
         raise LabError(f"docker import failed: {imported.stderr.strip()}")
 
@@ -113,14 +147,15 @@ def build_offline(tag: str, flavour: str = "base") -> None:
 def install_mmdebstrap() -> None:
     if os.geteuid() != 0:
         raise LabError("mmdebstrap is missing: run `sudo apt-get install -y mmdebstrap` (or LANLAB_BASE_FROM=debian)")
-    say("installing mmdebstrap (apt-get)")
-    for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "mmdebstrap"]):
-        if subprocess.run(argv, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}).returncode != 0:
-            raise LabError("could not install mmdebstrap; run `apt-get install -y mmdebstrap` by hand")
+    say(f"installing mmdebstrap (apt-get; its output goes to {log_path('apt').parent}/apt*.log)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run_logged(["apt-get", "update"], "apt", "apt-get update failed", env)
+    run_logged(["apt-get", "install", "-y", "mmdebstrap"], "apt-install",
+               "could not install mmdebstrap; run `apt-get install -y mmdebstrap` by hand", env)
 
 
 def build_debian(tag: str, flavour: str = "base") -> None:
     argv = ["docker", "build", "-f", str(BASE_DIR / "Dockerfile.debian"),
             "--build-arg", f"PACKAGES={' '.join(packages(flavour))}", "-t", tag, str(BASE_DIR)]
-    if subprocess.run(argv).returncode != 0:
-        raise LabError("docker build of the Debian base failed; without a registry use LANLAB_BASE_FROM=offline")
+    run_logged(argv, f"docker-build-{flavour}",
+               "docker build of the Debian base failed; without a registry use LANLAB_BASE_FROM=offline")

@@ -176,7 +176,7 @@ class Lab:
             say("the lab's images are up to date")
             return
         say("building the lab's images (our code on top of the base)")
-        Compose(self.project, (ROOT / "compose.yaml",)).run("build", "--quiet", timeout=900)
+        images.build(Compose(self.project, (ROOT / "compose.yaml",)))
         images.record()
 
     def prepare(self) -> None:

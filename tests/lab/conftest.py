@@ -109,6 +109,17 @@ def measured() -> dict[str, str]:
     return MEASURED
 
 
+def pytest_sessionfinish(session):
+    """In an xdist worker: hand the figures to the controller, which prints them."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["lanlab_measured"] = dict(MEASURED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    MEASURED.update(getattr(node, "workeroutput", {}).get("lanlab_measured", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     if MEASURED:
         terminalreporter.section("lanlab measurements")

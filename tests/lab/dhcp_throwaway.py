@@ -24,12 +24,16 @@ def node_image(lab) -> str:
     return lab.container("bob").image.id
 
 
-def run(lab, network: str, script: str, timeout: float = 90, hostname: str | None = None) -> Output:
-    """Run `sh -c script` in a new container on the lab's `network`; its output, then gone."""
-    container = client().containers.run(
+def start(lab, network: str, script: str, hostname: str | None = None):
+    """Start `sh -c script` in a new container on the lab's `network`; `finish` it."""
+    return client().containers.run(
         node_image(lab), ["sh", "-c", script], detach=True, network=lab_network(lab, network).name,
         cap_add=["NET_ADMIN", "NET_RAW"], labels={THROWAWAY_LABEL: lab.project}, hostname=hostname,
         init=True)
+
+
+def finish(container, timeout: float = 90) -> Output:
+    """Wait for a started throwaway to end (killed after `timeout`); its output, then gone."""
     try:
         try:
             code = container.wait(timeout=timeout)["StatusCode"]
@@ -44,6 +48,11 @@ def run(lab, network: str, script: str, timeout: float = 90, hostname: str | Non
             container.remove(force=True)
         except docker.errors.NotFound:
             pass
+
+
+def run(lab, network: str, script: str, timeout: float = 90, hostname: str | None = None) -> Output:
+    """Run `sh -c script` in a new container on the lab's `network`; its output, then gone."""
+    return finish(start(lab, network, script, hostname), timeout)
 
 
 def interface_lookup() -> str:
@@ -62,6 +71,7 @@ if [ "$1" = bound ]; then
     ip route replace default via "${router%% *}"
     touch /tmp/bound
 fi
+[ "$1" = deconfig ] && touch /tmp/deconfig
 exit 0
 EOF
 chmod +x /tmp/event
@@ -85,12 +95,18 @@ def udhcpc(extra: str = "", tries: int = 20) -> str:
             f"busybox udhcpc -f -q -n -T 1 -t {tries} -i $IF -s /tmp/event {extra} 2>&1")
 
 
-def udhcpc_then_release(extra: str, hold: float) -> str:
-    """busybox udhcpc: a lease, held `hold` seconds, then released (SIGUSR2: RELEASE)."""
+RELEASE = "/tmp/release"
+
+
+def udhcpc_until_released(extra: str) -> str:
+    """busybox udhcpc: a lease, held until the test creates RELEASE in the throwaway
+    (at most a minute), then released: SIGUSR2 sends a RELEASE, then udhcpc runs its
+    script with `deconfig`, and only then is it ended."""
     return (UDHCPC_SCRIPT + interface_lookup() + "\n"
             f"busybox udhcpc -f -T 1 -t 20 -i $IF -s /tmp/event {extra} 2>&1 &\n"
-            "for i in $(seq 150); do [ -e /tmp/bound ] && break; sleep 0.2; done\n"
-            f"sleep {hold}\nkill -USR2 $!; sleep 1; kill $!")
+            f"for i in $(seq 600); do [ -e {RELEASE} ] && break; sleep 0.1; done\n"
+            "rm -f /tmp/deconfig; kill -USR2 $!\n"
+            "for i in $(seq 100); do [ -e /tmp/deconfig ] && break; sleep 0.1; done; kill $!")
 
 
 def dhclient() -> str:

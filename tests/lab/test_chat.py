@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from lanlab.control.probe import wait_for_log
+
 HOSTS = ("alice", "bob", "carol", "files")
 
 
@@ -31,20 +31,7 @@ def chat_log(node, name: str, since: float) -> str:
 
 
 def wait_for_line(node, name: str, text: str, since: float, timeout: float = 10) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in chat_log(node, name, since).splitlines():
-            if text in line:
-                return line
-        time.sleep(0.2)
-    return ""
-
-
-def names_have_landed() -> bool:
-    """Names need both: the lab's DNS (issue 4) and DHCP (issue 3), which points each
-    host's resolv.conf at it. Before that, a name would go to Docker's resolver, which
-    forwards what it does not know out of the lab: no test may send that."""
-    return (ROOT / "lanlab" / "nameserver").is_dir() and (ROOT / "lanlab" / "dhcp").is_dir()
+    return wait_for_log(node(name).container, text, since, timeout)
 
 
 def uses_the_lab_dns(node, plan, host: str) -> None:
@@ -68,10 +55,15 @@ def test_send_is_shown_with_name_address_and_port(node):
     assert line, f"bob's container log must show alice's message {first!r}"
     assert f"{alice} port 9090" in line, \
         f"the line gives alice's address and port 9090 (chat sends from 9090): {line!r}"
-    time.sleep(1)  # the first reverse lookup may take longer than the listener waits
-    node("alice").ok(f"chat send {bob} {second}")
-    line = wait_for_line(node, "bob", second, since)
-    assert f"({alice} port 9090)" in line and "alice" in line.split(f"({alice}")[0], \
+    # The listener waits only briefly for a reverse lookup and shows the address meanwhile;
+    # the name it then learns is used for the next message: send until one is named.
+    deadline, named = time.monotonic() + 10, ""
+    while not named and time.monotonic() < deadline:
+        second = token("again")
+        node("alice").ok(f"chat send {bob} {second}")
+        line = wait_for_line(node, "bob", second, since)
+        named = line if "alice" in line.split(f"({alice}")[0] else ""
+    assert f"({alice} port 9090)" in named, \
         f"the sender is named by reverse DNS, then address and port: {line!r}"
     logged = node("bob").ok("cat /var/log/lanlab/chat.log")
     assert first in logged and second in logged, "the same messages are written to bob's chat log file"
@@ -88,10 +80,15 @@ def test_broadcast_reaches_bob_and_not_carol(node, plan):
     broadcast = plan.subnet(plan.host("alice").subnet).network.broadcast_address
     assert str(broadcast) in out, f"alice sends to her subnet's broadcast address {broadcast}: {out!r}"
     assert wait_for_line(node, "bob", text, since), "bob, on alice's subnet, hears the broadcast"
-    time.sleep(2)
-    assert not wait_for_line(node, "carol", text, since, timeout=0.5), \
+    # A message alice sends after the broadcast, along the path a forwarded broadcast
+    # would take: once it has arrived, the broadcast would have too.
+    after = token("after-broadcast")
+    for name in ("carol", "files"):
+        node("alice").ok(f"chat send {address_of(node, name)} {after}")
+        assert wait_for_line(node, name, after, since), f"control: {name} hears alice's message sent after it"
+    assert not wait_for_line(node, "carol", text, since, timeout=0), \
         "carol, behind the router, must not: a router does not forward broadcasts"
-    assert not wait_for_line(node, "files", text, since, timeout=0.5), "nor files, on lan-b with carol"
+    assert not wait_for_line(node, "files", text, since, timeout=0), "nor files, on lan-b with carol"
 
 
 def test_broadcast_address_follows_the_mask(node):
@@ -113,9 +110,11 @@ def test_listener_survives_garbage_and_a_flood(node):
         "for i in range(3000): s.sendto(b'flood %d' % i, a)\n"
     )
     node("alice").ok(f"python3 -c \"{flood}\"", timeout=60)
-    time.sleep(1.5)
-    node("alice").ok(f"chat send {bob} {text}")
-    line = wait_for_line(node, "bob", text, since)
+    # While the flood is still being read, a message is held back with it: send until heard.
+    deadline, line = time.monotonic() + 15, ""
+    while not line and time.monotonic() < deadline:
+        node("alice").ok(f"chat send {bob} {text}")
+        line = wait_for_line(node, "bob", text, since, timeout=1)
     assert line, "after garbage and 3000 datagrams the listener still hears a normal message"
     log = chat_log(node, "bob", since)
     assert "not UTF-8, shown escaped" in log, "undecodable bytes are shown escaped, with a note"
@@ -125,12 +124,10 @@ def test_listener_survives_garbage_and_a_flood(node):
     assert "\x1b" not in log, "no terminal escape sequence gets into the log"
 
 
-@pytest.mark.skipif(not names_have_landed(),
-                    reason="waits for DHCP (lanlab/dhcp, issue 3) and DNS (lanlab/nameserver, issue 4)")
 def test_chat_by_name(node, plan):
     uses_the_lab_dns(node, plan, "alice")
     since, text = time.time(), token("by-name")
     node("alice").ok(f"chat send carol {text}")
-    assert wait_for_line(node, "carol", text, since), "`chat send carol` resolves carol through the lab's DNS"
     line = wait_for_line(node, "carol", text, since)
-    assert "alice" in line, f"and carol's listener names alice by reverse DNS: {line!r}"
+    assert line, "`chat send carol` resolves carol through the lab's DNS"
+    assert "alice" in line.split("(")[0], f"and carol's listener names alice by reverse DNS: {line!r}"

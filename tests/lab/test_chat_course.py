@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-import threading
 import time
 import uuid
 from pathlib import Path
+
+from lanlab.control.probe import Background, wait_for_log
 
 COURSE = Path(__file__).resolve().parents[1] / "course"
 FOLDER = "/tmp/course-chat"
@@ -49,21 +50,8 @@ def copy_in(node, name: str, filename: str, text: str) -> None:
     assert node(name).container.put_archive(FOLDER, buffer.getvalue()), f"cannot copy {filename} into {name}"
 
 
-def in_background(call, *args):
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault("result", call(*args)))
-    thread.start()
-    return thread, box
-
-
 def wait_for_line(node, name: str, text: str, since: float, timeout: float = 10) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in node(name).container.logs(since=int(since) - 1).decode(errors="replace").splitlines():
-            if text in line:
-                return line
-        time.sleep(0.2)
-    return ""
+    return wait_for_log(node(name).container, text, since, timeout)
 
 
 def test_course_udp_sender_reaches_the_listener(node):
@@ -82,15 +70,15 @@ def test_chat_send_reaches_the_course_receiver(node):
     text = token("to-the-course")
     node("carol").ok("chat pause 60")
     try:
-        thread, box = in_background(node("carol").sh, f"cd {FOLDER} && timeout 12 python3 -u udp_receiver.py", 30)
-        time.sleep(4)
-        node("alice").ok(f"chat send {carol} {text}")
-        thread.join()
-        out = box["result"].out
+        with Background(node("carol"), f"cd {FOLDER} && python3 -u udp_receiver.py") as receiver:
+            ready = receiver.wait_for("receiver is ready")
+            node("alice").ok(f"chat send {carol} {text}")
+            heard = receiver.wait_for(text)
+            out = receiver.output()
     finally:
         node("carol").ok("chat resume")
-    assert "receiver is ready" in out, f"the course's receiver binds UDP 9090 once the listener steps aside: {box['result']}"
-    assert f"From ('{alice}', 9090) : {text}" in out, f"and prints our message, from alice's port 9090: {out!r}"
+    assert ready, f"the course's receiver binds UDP 9090 once the listener steps aside: {out}"
+    assert heard and f"From ('{alice}', 9090) : {text}" in out, f"and prints our message, from alice's port 9090: {out!r}"
     since, back = time.time(), token("listener-back")
     node("alice").ok(f"chat send {carol} {back}")
     assert wait_for_line(node, "carol", back, since), "after `chat resume` carol's listener hears again"
@@ -102,17 +90,23 @@ def test_course_chat_talks_with_chat(node):
     from_alice, from_carol = token("from-alice"), token("from-carol")
     node("carol").ok("chat pause 60")
     try:
-        course, course_box = in_background(
-            node("carol").sh, f"cd {FOLDER} && (sleep 5; echo {from_carol}; sleep 5; echo exit) | python3 -u chat.py", 40)
-        ours, ours_box = in_background(
-            node("alice").sh, f"(sleep 4; echo {from_alice}; sleep 6; echo exit) | chat {carol}", 40)
-        course.join()
-        ours.join()
+        with Background(node("carol"), f"cd {FOLDER} && python3 -u chat.py", typed=True) as course, \
+                Background(node("alice"), f"chat {carol}", typed=True) as ours:
+            assert course.wait_for("Chatting with"), f"the course's chat must start: {course.output()}"
+            assert ours.wait_for("type `exit` to end"), f"`chat {carol}` must start: {ours.output()}"
+            ours.type(from_alice)
+            course.wait_for(from_alice)
+            course.type(from_carol)
+            ours.wait_for(from_carol)
+            ours.type("exit")
+            course.type("exit")
+            ours_status, course_status = ours.status(), course.status()
+            course_out, ours_out = course.output(), ours.output()
     finally:
         node("carol").ok("chat resume")
-    course_out, ours_out = course_box["result"].out, ours_box["result"].out
     assert f"{alice} > {from_alice}" in course_out, \
-        f"the course's chat receives what `chat {carol}` typed, from alice: {course_box['result']}"
+        f"the course's chat receives what `chat {carol}` typed, from alice: {course_out}"
     assert f"{carol}: {from_carol}" in ours_out, \
-        f"`chat {carol}` receives and prints what the course's chat typed: {ours_box['result']}"
-    assert ours_box["result"].ok, "`exit` ends `chat` cleanly"
+        f"`chat {carol}` receives and prints what the course's chat typed: {ours_out}"
+    assert ours_status == 0, f"`exit` ends `chat` cleanly: {ours_out}"
+    assert course_status == 0, f"and `exit` ends the course's chat: {course_out}"

@@ -3,7 +3,6 @@ dhclient in throwaway containers on lan-a and lan-b; every host's address is a l
 restarts keep addresses; kill -9 of the server loses no lease; fuzz, then a real DORA."""
 import ipaddress
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import dhcp_throwaway as throwaway  # noqa: E402
+
+from lanlab.control.probe import wait_for_log  # noqa: E402
 
 HOSTS = ("alice", "bob", "carol", "files")
 SUBNETS = ("lan-a", "lan-b")
@@ -92,14 +93,19 @@ def test_every_host_has_the_route_and_resolver_from_its_lease(node, plan, name):
     assert "127.0.0.11" not in resolv, f"{name} must no longer use Docker's resolver:\n{resolv}"
 
 
-def test_a_host_renews_its_lease(node):
-    before = lease_table(node)
+def test_a_host_renews_its_lease(node, plan):
     address = host_addresses(node, "bob")[0].split("/")[0]
+    assert lease_table(node)[address]["state"] == "bound", f"bob's {address} must be a bound lease to renew"
+    obtained = f"lease of {address} obtained from {plan.dhcp}"
+    count = node("bob").container.logs().decode().count(obtained)
     node("bob").ok("kill -USR1 $(pidof busybox)")  # udhcpc: renew now (unicast to the server)
-    time.sleep(2)
-    logs = node("bob").container.logs(tail=20).decode()
-    assert f"lease of {address} obtained" in logs, f"bob's udhcpc must renew {address}:\n{logs}"
-    assert lease_table(node)[address]["state"] == "bound" and address in before, "and keep it bound"
+    deadline, logs = time.monotonic() + 10, ""
+    while time.monotonic() < deadline and logs.count(obtained) <= count:
+        time.sleep(0.2)
+        logs = node("bob").container.logs().decode()
+    assert logs.count(obtained) > count, f"bob's udhcpc must renew {address} with our server:\n{logs[-1500:]}"
+    assert f"sending renew to server {plan.dhcp}" in logs, "the renewal goes to the server itself (unicast)"
+    assert lease_table(node)[address]["state"] == "bound", "and the server keeps it bound"
 
 
 PROBE = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); "
@@ -207,6 +213,7 @@ print("sent", i + 1)
 
 def test_fuzz_over_the_wire_then_a_real_dora(lab, plan):
     started = {name: lab.container(name).attrs["State"]["StartedAt"] for name in ("dhcp", "router")}
+    since = time.time()
     relay = throwaway.run(lab, "lan-a", f"python3 -c '{FUZZ}' 255.255.255.255 1 6000")
     direct = throwaway.run(lab, "svc", f"python3 -c '{FUZZ}' {plan.dhcp} 2 6000")
     assert "sent 6000" in relay.out and "sent 6000" in direct.out, \
@@ -218,8 +225,8 @@ def test_fuzz_over_the_wire_then_a_real_dora(lab, plan):
             f"{name} must survive 12,000 malformed packets without dying or restarting"
     result = throwaway.run(lab, "lan-b", throwaway.udhcpc())
     check_lease(throwaway.bound_fields(result.out), plan, "lan-b", "udhcpc after the fuzz")
-    logs = lab.container("dhcp").logs(tail=400).decode()
-    assert "dropped" in logs, "the server must log what it dropped"
+    assert wait_for_log(lab.container("dhcp"), "dropped a malformed packet", since), \
+        "the server must log what it dropped"
 
 
 def test_requests_on_the_servers_own_subnet_are_not_relayed(lab, plan):
@@ -245,28 +252,29 @@ def wait_for_answer(node, plan, name: str, want: set[str], seconds: float = 60) 
         got = set(node("alice").ok(f"dig @{plan.dns} +time=2 +tries=1 +short {name}").split())
         if got == want or time.monotonic() > deadline:
             return got
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 def test_a_named_lease_is_in_dns_until_released(lab, node, plan):
     name = f"lease-{int(time.time()) % 100000}"
-    # udhcpc takes a lease and holds it 45 s, then releases it (SIGUSR2): A and PTR
-    # records must come, then go.
-    script = throwaway.udhcpc_then_release(f"-x hostname:{name} {client_id(name)}", hold=45)
-    runner = threading.Thread(target=throwaway.run, args=(lab, "lan-a", script))
-    runner.start()
+    # A throwaway udhcpc takes a lease and holds it until this test tells it to release
+    # it (SIGUSR2): A and PTR records must come, then go.
+    holder = throwaway.start(lab, "lan-a", throwaway.udhcpc_until_released(f"-x hostname:{name} {client_id(name)}"))
     try:
         address = None
         deadline = time.monotonic() + 30
         while address is None and time.monotonic() < deadline:
             address = next((a for a, e in lease_table(node).items() if e["hostname"] == name), None)
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert address, f"the throwaway {name} must get a lease"
         got = wait_for_answer(node, plan, f"{name}.lab.internal", {address})
         assert got == {address}, f"a lease with a host name must give {name}.lab.internal A {address}: {got}"
         reverse = wait_for_answer(node, plan, f"-x {address}", {f"{name}.lab.internal."})
         assert reverse == {f"{name}.lab.internal."}, f"and its PTR: {reverse}"
+        holder.exec_run(["touch", throwaway.RELEASE])
     finally:
-        runner.join(120)
+        released = throwaway.finish(holder, timeout=60)
+    assert released.code == 0, f"the throwaway must release its lease and end:\n{released.out}{released.err}"
     gone = wait_for_answer(node, plan, f"{name}.lab.internal", set())
     assert gone == set(), f"after RELEASE the name must go from DNS: {gone}"
+    assert wait_for_answer(node, plan, f"-x {address}", set()) == set(), "and so must its PTR"

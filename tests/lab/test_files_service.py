@@ -1,11 +1,9 @@
 """The file service in the running lab: the flow from alice, twenty clients, hostile clients.
 
 The flow test reads every step off the wire: a capture on the router shows alice's DNS query
-and its answer, then the TCP handshake to files:9090, in that order. It needs the DHCP and
-DNS issues (3 and 4): alice's address must be a lease and `files` a name. Until their
-packages (lanlab/dhcp, lanlab/nameserver) are in the tree it is skipped with that reason;
-once they are, it runs and fails loudly if the flow breaks. The same capture by address
-runs now, so the capture-reading half is proven already.
+and its answer, then the TCP handshake to files:9090, in that order (alice's address is a
+DHCP lease and `files` a name in the lab's DNS). The same capture by address checks the
+path without DNS.
 """
 from __future__ import annotations
 
@@ -15,12 +13,11 @@ import re
 import tarfile
 import threading
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from lanlab.control.probe import Background, Capture
+
 BIG = "big.bin"
 LINE = re.compile(r"IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): (.*)")
 
@@ -63,41 +60,28 @@ def in_parallel(*calls):
 
 # --- a capture on the router ------------------------------------------------------------
 
-class Capture:
-    """tcpdump on every router interface, started before and read after an action."""
+def capture(node, expression: str, count: int) -> Capture:
+    """tcpdump on every router interface, listening before the action starts."""
+    return Capture(node("router"), expression, count)
 
-    def __init__(self, node, expression: str, count: int):
-        self.router = node("router")
-        self.name = f"/tmp/capture-{uuid.uuid4().hex[:8]}"
-        self.expression, self.count = expression, count
 
-    def __enter__(self):
-        self.router.ok(f"(timeout 120 tcpdump -i any -nn -l -c {self.count} '{self.expression}' "
-                       f"> {self.name}.txt 2> {self.name}.err & echo $! > {self.name}.pid)")
-        deadline = time.monotonic() + 15
-        while "listening on" not in self.router.sh(f"cat {self.name}.err").out:
-            assert time.monotonic() < deadline, "tcpdump on the router did not start within 15 s"
-            time.sleep(0.1)
-        return self
+def packets_of(capture: Capture, wait: float = 15) -> list[tuple[str, int, str, int, str]]:
+    """(src, sport, dst, dport, rest) per line, once tcpdump has its count (or `wait` passes)."""
+    found = []
+    for line in capture.lines(wait):
+        match = LINE.search(line)
+        if match:
+            src, sport, dst, dport, rest = match.groups()
+            found.append((src, int(sport), dst, int(dport), rest))
+    return found
 
-    def __exit__(self, *exc):
-        self.router.sh(f"kill $(cat {self.name}.pid) 2>/dev/null; rm -f {self.name}.*")
 
-    def packets(self, wait: float = 15) -> list[tuple[str, int, str, int, str]]:
-        """(src, sport, dst, dport, rest) per line, once tcpdump has its count (or `wait` passes)."""
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            text = self.router.sh(f"cat {self.name}.txt").out
-            if len(text.splitlines()) >= self.count:
-                break
-            time.sleep(0.2)
-        packets = []
-        for line in text.splitlines():
-            match = LINE.search(line)
-            if match:
-                src, sport, dst, dport, rest = match.groups()
-                packets.append((src, int(sport), dst, int(dport), rest))
-        return packets
+def fetch_and_hash(node, source: str) -> str:
+    """`fetch` on alice, its bytes hashed by coreutils' sha256sum as they arrive (a pipe:
+    nothing written to the container's disk); fetch's own exit status must be 0 too."""
+    result = node("alice").sh(f"{{ fetch {source} -o /dev/stdout; echo fetch-exit=$? >&2; }} | sha256sum", timeout=300)
+    assert result.ok and "fetch-exit=0" in result.err, f"alice's fetch {source} must succeed: {result.err}"
+    return result.out
 
 
 def first(packets, start: int, test) -> int:
@@ -129,23 +113,16 @@ def check_handshake(packets, client, server, after: int = 0) -> None:
 
 # --- the flow -------------------------------------------------------------------------
 
-def dhcp_and_dns_have_landed() -> bool:
-    return (ROOT / "lanlab" / "dhcp").is_dir() and (ROOT / "lanlab" / "nameserver").is_dir()
-
-
 def test_fetch_through_the_router_by_address(node):
     alice, files = address_of(node, "alice"), address_of(node, "files")
-    with Capture(node, f"tcp port 9090 and host {alice}", count=12) as capture:
-        out = node("alice").ok(f"fetch {files}:{BIG} -o /tmp/big.bin && sha256sum /tmp/big.bin; rm -f /tmp/big.bin",
-                               timeout=300)
-        packets = capture.packets()
-    check_handshake(packets, alice, files)
+    with capture(node, f"tcp port 9090 and host {alice}", count=12) as router:
+        out = fetch_and_hash(node, f"{files}:{BIG}")
+        seen = packets_of(router)
+    check_handshake(seen, alice, files)
     assert sha256_on(node, "files", f"/srv/files/{BIG}") in out, \
         "the bytes alice got through the router have the server's sha256"
 
 
-@pytest.mark.skipif(not dhcp_and_dns_have_landed(),
-                    reason="waits for DHCP (lanlab/dhcp, issue 3) and DNS (lanlab/nameserver, issue 4)")
 def test_the_flow_lease_then_dns_then_tcp_through_the_router(node, plan):
     resolv = node("alice").ok("cat /etc/resolv.conf")
     servers = [line.split()[1] for line in resolv.splitlines() if line.startswith("nameserver")]
@@ -156,10 +133,9 @@ def test_the_flow_lease_then_dns_then_tcp_through_the_router(node, plan):
     leases = node("dhcp").ok("python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp")
     assert any(alice in line and "alice" in line for line in leases.splitlines()), \
         f"alice's address must be a DHCP lease in the server's table:\n{leases}"
-    with Capture(node, f"host {alice} and (udp port 53 or tcp port 9090)", count=30) as capture:
-        out = node("alice").ok(f"fetch files:{BIG} -o /tmp/big.bin && sha256sum /tmp/big.bin; rm -f /tmp/big.bin",
-                               timeout=300)
-        packets = capture.packets()
+    with capture(node, f"host {alice} and (udp port 53 or tcp port 9090)", count=30) as router:
+        out = fetch_and_hash(node, f"files:{BIG}")
+        packets = packets_of(router)
     query = first(packets, 0, lambda p: p[0] == alice and p[2] == str(plan.dns) and p[3] == 53
                   and re.search(r"\bA\? files\b", p[4]))
     answer = first(packets, max(query, 0), lambda p: p[0] == str(plan.dns) and p[1] == 53 and p[2] == alice
@@ -222,25 +198,32 @@ print(json.dumps(results))
 
 SLOW = r'''
 import socket, sys, time
-host = sys.argv[1]
+host, port = sys.argv[1], int(sys.argv[2])
 held = []
 for i in range(10):                       # slow loris: a byte now and then
-    s = socket.create_connection((host, 9090)); s.sendall(b"FILES/1 GET hel"); held.append(s)
+    s = socket.create_connection((host, port)); s.sendall(b"FILES/1 GET hel"); held.append(s)
 reader = socket.socket(); reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-reader.connect((host, 9090)); reader.sendall(b"FILES/1 GET big.bin\n")   # never reads
-half = socket.create_connection((host, 9090)); half.sendall(b"FILES/1 GET big.b")  # never finishes
+reader.connect((host, port)); reader.sendall(b"FILES/1 GET big.bin\n")   # never reads
+half = socket.create_connection((host, port)); half.sendall(b"FILES/1 GET big.b")  # never finishes
 half.settimeout(30)
+print("attacking", flush=True)
 start = time.monotonic()
 answer = half.recv(100)
-print("half-sent answered after %.1f s: %r" % (time.monotonic() - start, answer))
+print("half-sent answered after %.1f s: %r" % (time.monotonic() - start, answer), flush=True)
 for s in held:
     try:
         s.sendall(b"l")
     except OSError:
         pass
-time.sleep(35)                            # past the server's 30 s idle timeout
-reader.close()
+time.sleep(600)                           # holds every connection until the test ends it
 '''
+
+# A second file server in `files`, the lab's own program with short limits, so that the
+# request deadline and the idle timeout (10 s and 30 s on TCP 9090) pass in seconds.
+SHORT_PORT, REQUEST_TIMEOUT, IDLE_TIMEOUT = 9091, 2, 3
+SHORT_SERVER = (f"python3 -c 'from lanlab.files import program; import time; "
+                f"program.start(port={SHORT_PORT}, request_timeout={REQUEST_TIMEOUT}, idle_timeout={IDLE_TIMEOUT}); "
+                f"time.sleep(600)'")
 
 
 @pytest.fixture
@@ -251,18 +234,20 @@ def escape_links(node):
     files.sh("rm -rf /srv/files/out-link /srv/files/etc-link /srv/files/subdir")
 
 
-def test_hostile_requests_are_refused_while_others_are_served(node, escape_links):
+@pytest.fixture
+def short_server(node):
+    with Background(node("files"), SHORT_SERVER) as server:
+        assert server.wait_for(f"TCP 0.0.0.0:{SHORT_PORT}", 30), f"the short-limits server must start: {server.output()}"
+        yield server
+
+
+def test_hostile_requests_are_refused(node, escape_links):
     files = address_of(node, "files")
-    copy_in(node, "carol", "/tmp/hostile", {"hostile.py": HOSTILE, "slow.py": SLOW})
+    copy_in(node, "carol", "/tmp/hostile", {"hostile.py": HOSTILE})
     since = time.time()
-    hostile, slow, normal = in_parallel(
-        (node("carol").sh, f"python3 /tmp/hostile/hostile.py {files}", 120),
-        (node("carol").sh, f"python3 /tmp/hostile/slow.py {files}", 120),
-        (lambda: (time.sleep(1), node("alice").sh(f"fetch {files}:{BIG} -o /dev/null", timeout=300))[1],),
-    )
-    assert normal.ok and "sha256 ok" in normal.err, \
-        f"a normal fetch during the attack must succeed: {normal.err}"
+    hostile = node("carol").sh(f"python3 /tmp/hostile/hostile.py {files}", timeout=120)
     results = json.loads(hostile.out)
+    assert len(results) == 19, f"every hostile request must have been sent and answered: {hostile.out}{hostile.err}"
     for label, status in results.items():
         if label.startswith("ours "):
             code = "400" if any(k in label for k in ("\\x00", "xxxx", "a/a/", "\\xff")) else \
@@ -270,21 +255,25 @@ def test_hostile_requests_are_refused_while_others_are_served(node, escape_links
             assert status.startswith(f"FILES/1 {code} "), f"{label}: expected a {code} status, got {status!r}"
         else:
             assert status == "", f"{label}: the bare form gets a close with no bytes, got {status!r}"
-    assert "answered after" in slow.out and "408" in slow.out, \
-        f"a half-sent request is answered 408 at the request deadline: {slow.out}{slow.err}"
     log = node("files").container.logs(since=int(since) - 1).decode(errors="replace")
     assert log.count("bare request") >= 8, "each refused bare request leaves a log line on files"
-    assert wait_for_log(node, since, "no progress", 10), "a client that never reads is dropped at the idle timeout"
     assert node("alice").sh(f"fetch {files}:hello.txt -o /dev/null").ok, "and the service still serves after it all"
 
 
-def wait_for_log(node, since, text, timeout) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in node("files").container.logs(since=int(since) - 1).decode(errors="replace"):
-            return True
-        time.sleep(0.5)
-    return False
+def test_slow_and_stalled_clients_are_dropped_while_others_are_served(node, short_server):
+    files = address_of(node, "files")
+    copy_in(node, "carol", "/tmp/hostile", {"slow.py": SLOW})
+    with Background(node("carol"), f"python3 /tmp/hostile/slow.py {files} {SHORT_PORT}") as slow:
+        assert slow.wait_for("attacking", 30), f"the slow clients must connect: {slow.output()}"
+        normal = node("alice").sh(f"fetch -p {SHORT_PORT} {files}:{BIG} -o /dev/null", timeout=300)
+        assert normal.ok and "sha256 ok" in normal.err, \
+            f"a normal fetch during the attack must succeed: {normal.err}"
+        assert slow.wait_for("half-sent answered", REQUEST_TIMEOUT + 15) and "408" in slow.output(), \
+            f"a half-sent request is answered 408 at the request deadline: {slow.output()}"
+        assert short_server.wait_for("no progress", IDLE_TIMEOUT + 15), \
+            f"a client that never reads is dropped at the idle timeout: {short_server.output()}"
+    assert node("alice").sh(f"fetch -p {SHORT_PORT} {files}:hello.txt -o /dev/null").ok, \
+        "and the service still serves after it all"
 
 
 def test_fetch_failures_are_one_clear_line(node, plan):

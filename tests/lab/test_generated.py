@@ -3,13 +3,11 @@
 It has its own project (LANLAB_PROJECT-test3x3) and addresses (LANLAB_TEST_BASE, default
 10.101), so it runs beside the default lab. Checked: every host reaches a host in every
 other subnet through the router; every host holds a DHCP lease and its name resolves at
-the lab's DNS server (these two pass once the DHCP and DNS servers have landed: until
-then they are expected failures, strictly, so they cannot pass by accident); a plan that
-collides with a running lab is refused before anything starts; removal leaves nothing.
+the lab's DNS server; a plan that collides with a running lab is refused before anything
+starts; removal leaves nothing.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
@@ -23,13 +21,6 @@ from lanlab.control.watch import PROJECT_LABEL
 
 SUBNETS, HOSTS = 3, 3
 BASE = os.environ.get("LANLAB_TEST_BASE", "10.101")
-
-waits_for_dhcp = pytest.mark.xfail(
-    importlib.util.find_spec("lanlab.dhcp") is None, strict=True,
-    reason="hosts take leases once the DHCP server lands (issue 3)")
-waits_for_dns = pytest.mark.xfail(
-    importlib.util.find_spec("lanlab.dhcp") is None or importlib.util.find_spec("lanlab.nameserver") is None,
-    strict=True, reason="names are registered once the DHCP and DNS servers land (issues 3, 4)")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +62,6 @@ def test_host_reaches_every_other_subnet_through_the_router(generated, name):
             f"{name} must reach {target.name} ({target.reserved}) across the router\n{result.out}"
 
 
-@waits_for_dhcp
 def test_every_host_holds_its_lease(generated):
     plan = generated.plan
     table = run(generated, "dhcp", "python3 -m lanlab.dhcp.leases /var/lib/lanlab/dhcp")
@@ -83,7 +73,6 @@ def test_every_host_holds_its_lease(generated):
             f"{host.name} must hold a lease on its reserved address {host.reserved}:\n{table.out}"
 
 
-@waits_for_dns
 def test_every_host_resolves_by_name_at_the_labs_dns(generated):
     plan = generated.plan
     names = " ".join(h.name for h in plan.hosts)

@@ -67,15 +67,17 @@ def inside_the_lab(address: str, config) -> bool:
 def test_server_survives_ten_thousand_malformed_packets_then_serves():
     config = small_config()
     server = Server(config)
-    dropped = 0
+    dropped = replied = 0
     for data in malformed(random.Random(2131)):
         outcome = server.handle_packet(data, NOW)  # must not raise
         dropped += bool(outcome.log and not outcome.replies)
         for reply in outcome.replies:
+            replied += 1
             assert inside_the_lab(reply.address, config), \
                 f"a reply to {reply.address}, outside the lab's subnets: never send a packet out"
             assert codec.parse(reply.data).op == codec.OP_REPLY, "every reply must itself be valid DHCP"
     assert dropped > COUNT // 2, f"most fuzz must be dropped with a log line, only {dropped} were"
+    assert replied, "some mutations stay valid and are answered: else the reply checks above checked nothing"
     server.expire(NOW + 4000)
     ack, _ = dora(server, 99, NOW + 4000, hostname="after-fuzz")
     assert ack.message_type == codec.ACK, "after the fuzz a normal DORA must still succeed"
@@ -85,11 +87,14 @@ def test_relay_survives_malformed_packets():
     link = Link("eth0", ipaddress.IPv4Interface("192.168.7.1/24"))
     relay = Relay(ipaddress.IPv4Address("10.0.0.2"), (link,))
     rng = random.Random(3046)
+    relayed = 0
     for data in malformed(rng):
         for result in (relay.from_client(data, link), relay.from_server(data)):
             if not isinstance(result, str):
+                relayed += 1
                 assert result.address in ("10.0.0.2", "255.255.255.255") or \
                     ipaddress.IPv4Address(result.address) in link.address.network, \
                     f"the relay sent to {result.address}: only the server or the client link"
+    assert relayed, "some mutations stay valid and are relayed: else the address check above checked nothing"
     assert not isinstance(relay.from_client(request(codec.DISCOVER, giaddr=None), link), str), \
         "after the fuzz a normal request is still relayed"

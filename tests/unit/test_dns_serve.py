@@ -130,11 +130,18 @@ def test_tcp_client_that_never_finishes_is_closed(running, monkeypatch):
 def test_too_many_tcp_clients_close_the_oldest(running, monkeypatch):
     monkeypatch.setattr(serve, "TCP_CLIENTS", 4)
     idle = [socket.create_connection(("127.0.0.1", running.port), timeout=2) for _ in range(8)]
-    time.sleep(0.3)
-    assert len(running.server.clients) <= 4, "bounded memory: at most TCP_CLIENTS connections are kept"
-    assert query(running, tcp=True).answer, "a new client is still served"
-    for sock in idle:
-        sock.close()
+    try:
+        # The server closes the 4 oldest as the 4 newest arrive: each of those reads end of file.
+        closed = [sock.recv(1) == b"" for sock in idle[:4]]
+        assert all(closed), f"the oldest connections must be closed for the new ones: {closed}"
+        deadline = time.monotonic() + 2   # the newest is added just after the oldest is closed
+        while len(running.server.clients) != 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(running.server.clients) == 4, "bounded memory: exactly TCP_CLIENTS connections are kept"
+        assert query(running, tcp=True).answer, "a new client is still served"
+    finally:
+        for sock in idle:
+            sock.close()
 
 
 def test_udp_and_tcp_fuzz_then_a_real_query(running):
