@@ -12,13 +12,14 @@ NODE   ?= alice
 LABARGS := $(if $(SUBNETS),--subnets $(SUBNETS)) $(if $(HOSTS),--hosts $(HOSTS)) $(if $(BASE),--base $(BASE)) $(if $(LAB),--lab $(LAB))
 ONLY   ?=
 
-.PHONY: up down test unit lab-test shell logs status leases link bench clean base venv help
+.PHONY: up down test unit lab-test shell logs status leases link bench clean base venv help check grade
 
 help:
 	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | bench | clean"
 	@echo "a generated lab: make up SUBNETS=10 HOSTS=10 (then status, shell NODE=h3-7, down)"
 	@echo "one benchmark:   make bench ONLY=lab"
 	@echo "link conditions: make link NET=lan-b DELAY=50ms LOSS=5% RATE=10mbit [NODE=carol] | CLEAR=1 | DOWN=1 | UP=1 | HUB=1 | HUB=0"
+	@echo "lessons:         make check LESSON=udp [WORK=dir] | make grade DIR=submissions [LESSONS=udp,tcp]"
 
 $(STAMP): pyproject.toml
 	@echo "lanlab: creating the Python environment in $(VENV) (once)"
@@ -67,6 +68,12 @@ LINKARGS := $(if $(NET),--net '$(NET)') $(if $(filter-out file,$(origin NODE)),-
             $(if $(filter 1,$(DOWN)),--down) $(if $(filter 1,$(UP)),--up)
 link: $(STAMP)
 	@$(CONTROL) link $(LINKARGS) $(LABARGS)
+# A learner's programs in the lab (docs/lessons/): one lesson, or a class of workspaces.
+check: $(STAMP)
+	@$(LAB) check $(LESSON) $(WORK) $(LABARGS)
+
+grade: $(STAMP)
+	@$(LAB) grade $(DIR) $(LESSONS) $(LABARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

@@ -12,6 +12,8 @@ Makefile's targets run.
               a network's conditions, live; alone: every network's (lanlab/control/links.py)
     base      build the base image if its package list changed
     clean     down, then remove the lab's images and the base image
+    check LESSON [WORK]   run a lesson's checks on a learner's workspace (default work/)
+    grade DIR [LESSONS]   check every student's workspace in DIR (lessons comma-separated)
 
 With --lab PATH a command acts on the lab of that lab file (lanlab/control/labfile.py,
 docs/labs.md), project LANLAB_PROJECT-<name>; labs/default.yaml is the default lab.
@@ -64,6 +66,17 @@ def cmd_down(lab: Lab, options: dict) -> None:
         links.forget(each.project)
 
 
+def cmd_check(lab: Lab, args: list[str]) -> None:
+    from lanlab.lessons import check
+    if check.main(lab, args) != 0:
+        raise SystemExit(1)
+
+
+def cmd_grade(lab: Lab, args: list[str]) -> None:
+    from lanlab.lessons import grade
+    grade.main(lab, args)
+
+
 def parse(args: list[str]) -> tuple[list[str], dict]:
     """Split `--subnets 10 --hosts 10 --base 10.100` (empty values allowed) from the rest."""
     rest, options = [], {}
@@ -86,7 +99,8 @@ def choose_lab(command: str, options: dict) -> Lab:
     if {"subnets", "hosts"} - options.keys():
         if options:
             raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")
-        return running_lab() if command in ("status", "logs", "wait", "container", "link") else Lab.from_env()
+        return running_lab() if command in ("status", "logs", "wait", "container", "link", "check",
+                                            "grade") else Lab.from_env()
     try:
         subnets, hosts = int(options["subnets"]), int(options["hosts"])
     except ValueError:
@@ -117,6 +131,8 @@ COMMANDS = {
     "base": lambda lab, args: print(base.ensure_base(flavour=args[0] if args else "base")),
     "clean": lambda lab, args: cmd_clean(lab),
     "link": lambda lab, args: print(links.run(lab.project, links.parse(args))),
+    "check": cmd_check,
+    "grade": cmd_grade,
 }
 
 

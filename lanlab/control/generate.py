@@ -9,6 +9,10 @@ compose.yaml:
                    (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
     ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
                    named after itself when ready (lanlab.host.ready.mark_ready)
+
+Every container also mounts the learner's workspace, work/ at the project's root, at
+/work (work_volume(), the one place a lab's compose file gets it; compose.yaml's x-work
+says the same and a unit test holds them equal).
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
     lab.yaml       the same lab as a lab file (docs/labs.md): copy it, edit it, and start
                    it with `make up LAB=path`
@@ -54,6 +58,9 @@ PLAN_FILE = "plan.json"
 READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.host.node)
 READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
 READY_VOLUME = f"./{READY_DIR}:{READY_MOUNT}"
+WORK_DIR = ROOT / "work"     # the learner's workspace (lanlab/lessons), made by `make up`
+WORK_MOUNT = "/work"
+UNPRIVILEGED_PORT_START = {"net.ipv4.ip_unprivileged_port_start": "1024"}
 HEALTH_EXECS_PER_SECOND = 2.0
 HEALTH_INTERVAL_LIMITS = (5, 120)
 NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -135,6 +142,11 @@ def network(subnet: topology.Subnet) -> dict:
                                  "ip_range": str(subnet.docker_range)}]}}
 
 
+def work_volume(directory: Path) -> str:
+    """The workspace's bind mount as a compose file in `directory` writes it."""
+    return f"{os.path.relpath(WORK_DIR, directory)}:{WORK_MOUNT}"
+
+
 def plan_mount() -> dict:
     """The plan (read-only) and the shared ready directory, for every container."""
     return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
@@ -145,21 +157,21 @@ def plan_mount() -> dict:
 
 def node_common(interval: int) -> dict:
     return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW"], "stop_grace_period": "2s",
-            "restart": "no",
+            "restart": "no", "sysctls": dict(UNPRIVILEGED_PORT_START),
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": f"{interval}s",
                             "timeout": "3s", "retries": 3, "start_period": "30s"}}
 
 
-def router_service(plan: topology.Plan) -> dict:
+def router_service(plan: topology.Plan, work: str) -> dict:
     mount = plan_mount()
     return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}", "hostname": "router",
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": "2s", "timeout": "3s",
                             "retries": 3, "start_period": "30s"},
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
-                        "net.ipv4.conf.default.rp_filter": "0"},
+                        "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": {"LANLAB_NODE": "router", "LANLAB_DHCP_SERVER": str(plan.dhcp),
                             **mount["environment"]},
-            "volumes": mount["volumes"],
+            "volumes": [*mount["volumes"], work],
             "networks": {s.name: {"ipv4_address": str(s.router)} for s in plan.subnets}}
 
 
@@ -187,13 +199,13 @@ def host_service(host: topology.Host, plan: topology.Plan) -> dict:
 
 
 def render_compose(plan: topology.Plan, configs: dict | None = None,
-                   default_file: str = "../../compose.yaml") -> dict:
+                   default_file: str = "../../compose.yaml", work: str = "../../work:/work") -> dict:
     interval = health_interval(len(plan.hosts) + len(topology.SERVICES))
-    # Hosts get the ready directory only: nothing in a host reads the plan, and each bind
-    # mount is work for Docker at every one of 200 container starts.
+    # Hosts get the ready directory and the workspace only: nothing in a host reads the
+    # plan, and each bind mount is work for Docker at every one of 200 container starts.
     host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
-            "volumes": [READY_VOLUME], "depends_on": ["router"]}
-    services = {"router": router_service(plan),
+            "volumes": [READY_VOLUME, work], "depends_on": ["router"]}
+    services = {"router": router_service(plan, work),
                 "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
                 "dns": service_from_default("dns", plan.dns, plan, configs or {}, default_file)}
     services.update({h.name: host_service(h, plan) for h in plan.hosts})
@@ -255,7 +267,8 @@ def write_lab(plan: topology.Plan, directory: Path) -> Path:
               "# lanlab/control/generate.py explains every part. The default lab is ../../compose.yaml.\n")
     default_file = os.path.relpath(ROOT / "compose.yaml", directory)
     path = directory / "compose.yaml"
-    path.write_text(header + to_yaml(render_compose(plan, configs, default_file)))
+    compose = render_compose(plan, configs, default_file, work_volume(directory))
+    path.write_text(header + to_yaml(compose))
     return path
 
 
