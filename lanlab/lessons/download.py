@@ -45,7 +45,7 @@ def checks(s: Session):
 def originals(s: Session) -> dict[str, tuple[int, str]]:
     """name -> (size, sha256) of the lab's files, read in alice (the same image as files)."""
     out = s["alice"].sh(f"cd {FILES} && stat -c %s {SMALL} {BIG} && sha256sum {SMALL} {BIG}").out.split()
-    return {SMALL: (int(out[0]), out[3]), BIG: (int(out[1]), out[5])}
+    return {SMALL: (int(out[0]), out[2]), BIG: (int(out[1]), out[4])}
 
 
 def compare(s: Session, got: tuple[int, str] | None, want: tuple[int, str]) -> tuple[bool, str]:

@@ -109,7 +109,7 @@ class Proc:
         if rc in (124, 137):
             return messages.text("seen.stopped", seconds=int(self.limit))
         last = (self.errors().strip().splitlines() or [""])[-1][:160]
-        return messages.text("seen.exited", rc=rc, error=last)
+        return messages.text("seen.exited", rc=rc, error=f": {last}" if last else "")
 
 
 def until(seconds: float, test: str) -> str:

@@ -4,6 +4,7 @@ the sender's address; `udp/sender.py HOST PORT TEXT` sends TEXT in one datagram.
 Checked across the router both ways, with the lab's own programs: the receiver runs on
 carol at UDP 9090 (the lab's listener steps aside with `chat pause`) and hears `chat send`
 from alice, then two datagrams from bob's Python; then on alice it hears nc from carol.
+Only receiver-address asks for the sender's address; the others look for the text.
 The sender sends from alice to carol by name and from carol to alice by address, and the
 lab's listener (chat.log, lanlab/chat/listener.py) must have it with the sender's address.
 """
@@ -75,8 +76,7 @@ def receiver_checks(s: Session):
         out = proc.wait_for(text) if bound else ""
         line = line_with(text, out)
         seen = excerpt(line or out) or proc.describe(s.messages)
-        yield s.result("receiver-other-way", bool(line) and carol.address in line, seen,
-                       text=text, address=carol.address)
+        yield s.result("receiver-other-way", bool(line), seen, text=text)
     finally:
         stop_receiver(s, "alice", proc)
 
@@ -94,9 +94,9 @@ def across_the_router(s: Session, proc):
     bob.sh(f"python3 -c {shlex.quote(DATAGRAMS)} carol {PORT} {first} {second}")
     out = proc.wait_for(second)
     lines = [line_with(first, out), line_with(second, out)]
-    each = all(lines) and lines[0] != lines[1] and all(bob.address in line for line in lines)
+    each = all(lines) and lines[0] != lines[1]
     yield s.result("receiver-each", each, excerpt(" / ".join(lines)) or s.messages.text("seen.nothing"),
-                   first=first, second=second, address=bob.address)
+                   first=first, second=second)
 
 
 def sender_checks(s: Session):
@@ -109,7 +109,7 @@ def sender_checks(s: Session):
                                        ("sender-by-address", carol, alice, alice.address)):
         text = token("udp-sender")
         proc = source.start(["python3", s.program(SENDER), host, str(PORT), text], LIMIT)
-        rc = proc.wait(LIMIT)
+        rc = proc.wait(WAIT)
         line = heard(target, text)
         seen = excerpt(line) if line else \
             s.messages.text("seen.listener-nothing", node=target.name, program=proc_state(s, proc, rc))
@@ -124,6 +124,8 @@ def heard(host, text: str, timeout: float = WAIT) -> str:
 
 
 def proc_state(s: Session, proc, rc) -> str:
+    """A sender ends at once: one still running after WAIT s is stopped and said so."""
     if rc is None:
         proc.stop()
-    return proc.describe(s.messages, stopped=rc is None)
+        return s.messages.text("seen.not-ended", seconds=WAIT)
+    return proc.describe(s.messages)
