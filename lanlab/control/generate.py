@@ -143,8 +143,10 @@ def network(subnet: topology.Subnet) -> dict:
 
 
 def work_volume(directory: Path) -> str:
-    """The workspace's bind mount as a compose file in `directory` writes it."""
-    return f"{os.path.relpath(WORK_DIR, directory)}:{WORK_MOUNT}"
+    """The workspace's bind mount as a compose file in `directory` writes it (a path, so
+    starting with a dot: a bare `work` would be a named volume)."""
+    path = os.path.relpath(WORK_DIR, directory)
+    return f"{path if path.startswith('.') else './' + path}:{WORK_MOUNT}"
 
 
 def plan_mount() -> dict:
