@@ -132,3 +132,35 @@ def test_a_learners_program_cannot_change_the_lab(lab, node):
     caps = alice.ok("learner grep CapEff /proc/self/status")
     assert caps.split()[-1] == "0000000000000000", f"the learner's program has no capability: {caps}"
     assert alice.sh("ip link show eth0").out.count("UP") >= 1, "and the lab is as it was"
+
+
+def test_grade_a_folder_of_mixed_submissions(lab, tmp_path):
+    submissions = tmp_path / "submissions"
+    shutil.copytree(SOLUTIONS, submissions / "ann")
+    shutil.copytree(SOLUTIONS, submissions / "ben")
+    for variant in ("one-client", "lockless"):
+        shutil.copytree(BROKEN / variant, submissions / "ben", dirs_exist_ok=True)
+    (submissions / "cai").mkdir()
+    result = subprocess.run([sys.executable, "-m", "lanlab.control", "grade", str(submissions), "tcp,locks"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                            env={**os.environ, "LANLAB_LANG": "en"})
+    assert result.returncode == 0, f"grading is done even when students fail: {result.stderr[-2000:]}"
+    import csv
+    rows = list(csv.DictReader((submissions / "results.csv").open()))
+    assert list(rows[0]) == ["student", "lesson", "check", "passed", "detail"], "the CSV's columns"
+    failed = {(r["student"], f"{r['lesson']}/{r['check']}") for r in rows if r["passed"] == "no"}
+    assert not {f for f in failed if f[0] == "ann"}, f"our solutions pass every check: {failed}"
+    assert {f[1] for f in failed if f[0] == "ben"} == {
+        "tcp/server-next-client", "tcp/server-keeps-running",
+        "locks/exactly-count-sold", "locks/each-number-once"}, f"ben's two bugs, and only those: {failed}"
+    cai = [r for r in rows if r["student"] == "cai"]
+    assert cai and all(r["passed"] == "no" and "no file" in r["detail"] for r in cai), \
+        f"an empty workspace fails every check, saying the file is missing: {cai}"
+    total = len([r for r in rows if r["student"] == "ann"])
+    assert total == CONTRACTS["tcp"] + CONTRACTS["locks"], f"one row per check: {total}"
+    summary = (submissions / "summary.md").read_text()
+    assert f"| ann | {total} | {total} |" in summary and f"| cai | 0 | {total} |" in summary, \
+        f"summary.md: student, passed, total: {summary}"
+    table = {line.split()[0]: line.split()[1:3] for line in result.stdout.splitlines() if line.strip()}
+    assert table.get("ben") == [str(total - 4), str(total)], f"and the summary on the terminal: {result.stdout}"
+    assert {r["student"] for r in rows} == {"ann", "ben", "cai"}, "every student, none else"

@@ -100,3 +100,35 @@ def test_every_generated_container_mounts_the_workspace():
         "and no host overrides the common volumes"
     for name in ("dhcp", "dns"):
         assert data["services"][name]["extends"]["service"] == name, f"{name} gets it from compose.yaml"
+
+
+def test_the_mask_lesson_has_the_right_figures_where_the_course_misprints_them():
+    from lanlab.lessons.mask import truth
+    a = truth(["10.20.30.40", "255.0.0.0"])
+    assert a["hosts"] == "16777214" and a["class"] == "a", f"class A: 16,777,214 hosts, not 1677214: {a}"
+    assert truth(["130.1.2.3", "255.255.0.0"])["class"] == "b", "class B has its own range, 128-191"
+    assert truth(["200.1.2.3", "255.255.255.0"])["class"] == "c", "and class C 192-223"
+    assert truth(["224.0.0.9", "255.255.255.255"])["class"] == "d", "D from 224"
+    assert truth(["192.168.7.20", "255.255.255.0", "192.168.13.18"])["same network"] == "no", "/24: apart"
+    assert truth(["192.168.7.20", "255.255.0.0", "192.168.13.18"])["same network"] == "yes", "/16: together"
+    assert truth(["192.168.7.20", "255.255.255.128"])["broadcast"] == "192.168.7.127", "a /25"
+
+
+def test_outputs_of_several_runs_in_one_start_are_told_apart():
+    from lanlab.lessons.local import split
+    out = "<<<0\nnetwork: 1\n>>>0 0\n<<<1\nTraceback\n>>>1 1\n<<<2\nhalf"
+    parts = split(out, [["a"], ["b"], ["c"]])
+    assert parts[("a",)] == (0, "network: 1") and parts[("b",)] == (1, "Traceback"), parts
+    assert parts[("c",)] == (None, "half"), f"a run cut by the time limit has no status: {parts}"
+
+
+def test_our_mask_solution_agrees_with_ipaddress(tmp_path):
+    import subprocess
+    import sys
+    from lanlab.lessons.local import field
+    from lanlab.lessons.mask import CASES, truth
+    program = ROOT / "lessons" / "solutions" / "mask" / "subnet.py"
+    for case in CASES:
+        out = subprocess.run([sys.executable, str(program), *case], capture_output=True, text=True).stdout
+        for key, value in truth(case).items():
+            assert field(out, key) == value, f"{case}: {key} {field(out, key)} != {value}"

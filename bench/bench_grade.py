@@ -1,0 +1,66 @@
+"""Benchmark: `make grade` of a class, 30 students x the five contract lessons.
+
+    make bench ONLY=grade
+
+A class of 30 workspaces made from lessons/solutions/: 24 correct, and 6 each with one
+bug of tests/lessons/broken/ (the one-recv download, the lockless ticket office, a
+receiver that prints no address, a server that serves one client, a chat that `exit`
+does not end, a sender that floods and never ends), so that the time limits and the
+cleanup are paid too. Graded one student at a time in the running lab (started and
+removed again if it was not up), as `make grade DIR=... LESSONS=udp,tcp,download,chat,locks`
+does. Target: the whole class within 10 minutes on this machine.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench import ROOT, Context, Result
+from lanlab.control.lab import Lab
+from lanlab.lessons import grade
+
+BUDGET = 1500
+STUDENTS = 30
+TARGET = 600.0
+BROKEN = ("one-recv", "lockless", "no-address", "one-client", "no-daemon", "runaway")
+
+
+def make_class(folder: Path) -> None:
+    solutions, broken = ROOT / "lessons" / "solutions", ROOT / "tests" / "lessons" / "broken"
+    for number in range(STUDENTS):
+        student = folder / f"student{number + 1:02d}"
+        shutil.copytree(solutions, student)
+        bug = number - (STUDENTS - len(BROKEN))
+        if bug >= 0:
+            shutil.copytree(broken / BROKEN[bug], student, dirs_exist_ok=True)
+
+
+def run(ctx: Context) -> list[Result]:
+    lab = Lab.from_env()
+    started_here = not lab.is_up()
+    if started_here:
+        ctx.say("starting the lab")
+        lab.up()
+    try:
+        with tempfile.TemporaryDirectory(prefix="lanlab-grade-") as tmp:
+            make_class(Path(tmp))
+            ctx.say(f"grading {STUDENTS} students x {len(grade.DEFAULT)} lessons")
+            began = time.monotonic()
+            with contextlib.redirect_stdout(io.StringIO()):
+                grade.main(lab, [tmp, ",".join(grade.DEFAULT)])
+            took = time.monotonic() - began
+            rows = (Path(tmp) / "results.csv").read_text().splitlines()[1:]
+    finally:
+        if started_here:
+            lab.down()
+    ctx.note(f"{len(rows)} checks; load average at the end: {Path('/proc/loadavg').read_text().split()[0]}")
+    return [Result(name=f"make grade: {STUDENTS} students x {len(grade.DEFAULT)} lessons "
+                        f"({', '.join(grade.DEFAULT)}), {len(BROKEN)} of them with a bug",
+                   ours=round(took, 1), peer_name="the target", peer=TARGET, unit="s",
+                   higher_is_better=False, target=f"<= {TARGET:.0f} s", met=took <= TARGET,
+                   notes=f"{took / STUDENTS:.1f} s per student",
+                   commands=(f"make grade DIR=<{STUDENTS} workspaces> LESSONS={','.join(grade.DEFAULT)}",))]
