@@ -16,6 +16,7 @@ import pytest
 
 from lanlab.control.generate import WORK_DIR
 from lanlab.lessons.messages import EN, ZH
+from lanlab.lessons.runner import archive
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "lessons" / "solutions"
@@ -164,3 +165,33 @@ def test_grade_a_folder_of_mixed_submissions(lab, tmp_path):
     table = {line.split()[0]: line.split()[1:3] for line in result.stdout.splitlines() if line.strip()}
     assert table.get("ben") == [str(total - 4), str(total)], f"and the summary on the terminal: {result.stdout}"
     assert {r["student"] for r in rows} == {"ann", "ben", "cai"}, "every student, none else"
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Learning with lanlab", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_readmes_learning_commands_work_as_written(lab, node, tmp_path):
+    commands = readme_commands()
+    learner = next(c for c in commands if c.startswith("learner "))
+    carol = node("carol")
+    carol.ok("rm -rf /tmp/readme && mkdir -p /tmp/readme")
+    carol.container.put_archive("/tmp/readme", archive(SOLUTIONS))
+    run = carol.sh(f"timeout 3 {learner.replace('/work/', '/tmp/readme/')}; rm -rf /tmp/readme")
+    assert "listening on UDP 9999" in run.out, f"`{learner}` runs the program in a node: {run}"
+    shown = next(c for c in commands if "WORK=lessons/solutions" in c)
+    result = subprocess.run(shown.split(), cwd=ROOT, capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "LANLAB_LANG": "en"})
+    assert result.returncode == 0 and f"{CONTRACTS['udp']} of {CONTRACTS['udp']} checks passed" in result.stdout, \
+        f"`{shown}` passes, as the README says: {result.stdout[-1500:]} {result.stderr[-500:]}"
+    grade = next(c for c in commands if c.startswith("make grade"))
+    submissions = tmp_path / "submissions"
+    shutil.copytree(SOLUTIONS, submissions / "ann")
+    argv = [part.replace("DIR=submissions", f"DIR={submissions}") for part in grade.split()]
+    result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                            env={**os.environ, "LANLAB_LANG": "en"})
+    assert result.returncode == 0 and (submissions / "results.csv").is_file(), \
+        f"`{grade}` grades the folder: {result.stderr[-1500:]}"
