@@ -8,8 +8,7 @@ both within a few seconds (a receiving thread left running keeps a program alive
 """
 from __future__ import annotations
 
-from lanlab.lessons.runner import WAIT, Session, excerpt
-from lanlab.lessons.tcp import free_port, token
+from lanlab.lessons.runner import Session, excerpt, free_port, token
 
 CHAT = "chat/chat.py"
 LIMIT = 60

@@ -14,8 +14,7 @@ import shlex
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from lanlab.lessons.runner import Session, excerpt
-from lanlab.lessons.tcp import free_port
+from lanlab.lessons.runner import Session, excerpt, free_port
 
 TICKETS = "locks/tickets.py"
 COUNT, BUYERS, FROM = 100, 100, ("alice", "bob", "carol")

@@ -21,6 +21,7 @@ here: on a busy machine a `docker exec` alone has been seen to take two seconds.
 from __future__ import annotations
 
 import io
+import secrets
 import shlex
 import tarfile
 import time
@@ -219,6 +220,17 @@ class Session:
         with ThreadPoolExecutor(max_workers=len(self.hosts)) as pool:
             left = dict(zip(self.hosts, pool.map(Host.close, self.hosts.values())))
         return {name: text for name, text in left.items() if text}
+
+
+def token(label: str) -> str:
+    """A text no run has sent before: what a check sends and then looks for."""
+    return f"{label}-{secrets.token_hex(4)}"
+
+
+def free_port() -> int:
+    """A port for this run's program (clear of the lab's own 9090 and of the last run's,
+    which may still be in TIME_WAIT)."""
+    return 20000 + secrets.randbelow(10000)
 
 
 def excerpt(text: str, limit: int = 120) -> str:

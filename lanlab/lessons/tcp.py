@@ -8,10 +8,9 @@ against an echo server of ours on files.
 """
 from __future__ import annotations
 
-import secrets
 import shlex
 
-from lanlab.lessons.runner import WAIT, Session, excerpt
+from lanlab.lessons.runner import WAIT, Session, excerpt, free_port, token
 
 SERVER, CLIENT = "tcp/server.py", "tcp/client.py"
 LIMIT = 60
@@ -39,14 +38,6 @@ ECHO = ("import socket, threading\n"
         "s = socket.create_server(('', PORT))\n"
         "while True:\n"
         "    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()\n")
-
-
-def token(label: str) -> str:
-    return f"{label}-{secrets.token_hex(4)}"
-
-
-def free_port() -> int:
-    return 20000 + secrets.randbelow(10000)
 
 
 def ask(host, target: str, port: int, text: str) -> str:

@@ -10,12 +10,11 @@ lab's listener (chat.log, lanlab/chat/listener.py) must have it with the sender'
 """
 from __future__ import annotations
 
-import secrets
 import shlex
 
 from lanlab.chat.listener import LOG
 from lanlab.chat.message import PORT
-from lanlab.lessons.runner import WAIT, Session, excerpt, until
+from lanlab.lessons.runner import WAIT, Session, excerpt, token, until
 
 RECEIVER, SENDER = "udp/receiver.py", "udp/sender.py"
 LIMIT = 60
@@ -23,10 +22,6 @@ DATAGRAMS = ("import socket, sys\n"
              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
              "for text in sys.argv[3:]:\n"
              "    s.sendto(text.encode(), (sys.argv[1], int(sys.argv[2])))\n")
-
-
-def token(label: str) -> str:
-    return f"{label}-{secrets.token_hex(4)}"
 
 
 def line_with(text: str, output: str) -> str:
