@@ -15,7 +15,7 @@ from lanlab.lessons.runner import Session, excerpt
 PROGRAM = "processes/pool.py"
 TASKS = 12
 LIMIT = 30
-TASK = re.compile(r"\btask (\d+) pid (\d+)\b")
+TASK = re.compile(r"task (\d+) pid (\d+)")
 
 
 def checks(s: Session):

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lanlab.control.errors import LabError
 from lanlab.control.lab import Lab, exec_in
 from lanlab.lessons import sandbox
 from lanlab.lessons.messages import Messages
@@ -38,6 +39,7 @@ WORK = f"{RUN}/work"
 SCRATCH = f"{RUN}/scratch"          # where the learner's programs may write (OUT files)
 OUTPUT_LIMIT = 1_000_000
 FILE_LIMIT_KB = 400 * 1024          # a download's OUT is 100 MiB; a runaway writer stops here
+FILE_SIZE_LIMIT = 5 * 1024 * 1024  # a workspace file bigger than this is not copied
 HOSTS = ("alice", "bob", "carol", "files")
 POLL = 0.05
 WAIT = 10           # seconds for what a working program does at once (a loaded machine is slow)
@@ -173,14 +175,15 @@ class Host:
 
 
 def archive(folder: Path) -> bytes:
-    """A tar of the folder's files (no links, no special files: a workspace is source)."""
+    """A tar of the folder's files (no links, no special files, nothing hidden and nothing
+    over FILE_SIZE_LIMIT: a workspace is source)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
             if path.is_symlink() or any(part.startswith(".") for part in relative.parts):
                 continue
-            if path.is_file() or path.is_dir():
+            if path.is_dir() or (path.is_file() and path.stat().st_size <= FILE_SIZE_LIMIT):
                 tar.add(path, arcname=str(relative), recursive=False, filter=readable)
     return buffer.getvalue()
 
@@ -198,7 +201,11 @@ class Session:
 
     def __init__(self, lab: Lab, workspace: Path | None, messages: Messages, lesson: str):
         self.lab, self.workspace, self.messages, self.lesson = lab, workspace, messages, lesson
-        self.hosts = {name: Host(lab, name) for name in HOSTS}
+        try:
+            self.hosts = {name: Host(lab, name) for name in HOSTS}
+        except LabError:
+            raise LabError(f"the lessons run in the default lab, with {', '.join(HOSTS)}; "
+                           "start it with `make up`") from None
         with ThreadPoolExecutor(max_workers=len(self.hosts)) as pool:
             list(pool.map(lambda host: host.prepare(workspace), self.hosts.values()))
 
