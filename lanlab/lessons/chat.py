@@ -24,9 +24,11 @@ def checks(s: Session):
     a_port, b_port = free_port(), free_port()
     while b_port == a_port:
         b_port = free_port()
-    alice = s["alice"].start(["python3", s.program(CHAT), str(a_port), "bob", str(b_port)], LIMIT, stdin=True)
-    bob = s["bob"].start(["python3", s.program(CHAT), str(b_port), "alice", str(a_port)], LIMIT, stdin=True)
-    ready = alice.listening(a_port, "udp") and bob.listening(b_port, "udp")
+    alice = s["alice"].start(["python3", s.program(CHAT), str(a_port), "bob", str(b_port)], LIMIT,
+                             stdin=True, ready=(a_port, "udp"))
+    bob = s["bob"].start(["python3", s.program(CHAT), str(b_port), "alice", str(a_port)], LIMIT,
+                         stdin=True, ready=(b_port, "udp"))
+    ready = alice.ready and bob.ready
     seen = s.messages.text("seen.bound", ports=f"{a_port}, {b_port}") if ready else \
         f"alice: {alice.describe(s.messages)}; bob: {bob.describe(s.messages)}"
     yield s.result("chat-starts", ready, seen, first=a_port, second=b_port)
@@ -48,8 +50,6 @@ def exit_ends(s: Session, alice, bob):
     codes = [alice.wait(EXIT_WITHIN), bob.wait(EXIT_WITHIN)]
     states = []
     for name, proc, rc in (("alice", alice, codes[0]), ("bob", bob, codes[1])):
-        if rc is None:
-            proc.stop()
         state = s.messages.text("seen.after-exit", seconds=EXIT_WITHIN) if rc is None else proc.describe(s.messages)
         states.append(f"{name}: {state}")
     return s.result("exit-ends", codes == [0, 0], "; ".join(states), seconds=EXIT_WITHIN)

@@ -69,8 +69,8 @@ def client_checks(s: Session):
     want, alice = originals(s), s["alice"]
     for name, check in names.items():
         out = f"{SCRATCH}/{name}"
-        proc = alice.start(["python3", s.program(CLIENT), "files", str(PORT), name, out], LIMIT)
-        rc = proc.wait(LIMIT)
+        proc = alice.start(["python3", s.program(CLIENT), "files", str(PORT), name, out], LIMIT, wait=LIMIT)
+        rc = proc.status
         if rc is None:
             proc.stop()
         found = alice.sh(f"[ -f {out} ] && stat -c %s {out} && sha256sum < {out}; rm -f {out}", timeout=60).out.split()
@@ -87,11 +87,10 @@ def server_checks(s: Session):
             yield s.result(name, False, s.messages.text("seen.no-file", path=SERVER))
         return
     want, port = originals(s), free_port()
-    proc = s["carol"].start(["python3", s.program(SERVER), str(port), FILES], LIMIT)
-    if not proc.listening(port):
+    proc = s["carol"].start(["python3", s.program(SERVER), str(port), FILES], LIMIT, ready=(port, "tcp"))
+    if not proc.ready:
         for name in names:
             yield s.result(name, False, proc.describe(s.messages), port=port, total=want[BIG][0], name=SMALL)
-        proc.stop()
         return
     small = s["alice"].sh(f"printf %s {SMALL} | nc -N -w 5 carol {port} | {{ wc -c; }} ; "
                           f"printf %s {SMALL} | nc -N -w 5 carol {port} | sha256sum", timeout=30).out.split()
@@ -99,8 +98,7 @@ def server_checks(s: Session):
     yield s.result("server-small", passed, seen, name=SMALL, port=port)
     passed, seen = compare(s, fetch(s["bob"], port, BIG), want[BIG])
     yield s.result("server-big", passed, seen, name=BIG, total=want[BIG][0], port=port)
-    yield refuses_outside(s, port, proc)
-    proc.stop()
+    yield refuses_outside(s, port)
 
 
 def fetch(host, port: int, name: str, marker: str = "") -> tuple[int, str] | None:
@@ -110,7 +108,7 @@ def fetch(host, port: int, name: str, marker: str = "") -> tuple[int, str] | Non
     return (int(size), digest) if size.isdigit() else None
 
 
-def refuses_outside(s: Session, port: int, proc):
+def refuses_outside(s: Session, port: int):
     """../../etc/passwd from /srv/files is /etc/passwd; so is a name that starts with /."""
     leaked = []
     for name in (f"../..{SECRET}", SECRET):

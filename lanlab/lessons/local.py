@@ -16,11 +16,8 @@ def run_all(s: Session, where: str, program: str, cases: list[list[str]], limit:
     for number, case in enumerate(cases):
         lines.append(f"echo '<<<{number}'; python3 {shlex.quote(s.program(program))} {shlex.join(case)} 2>&1; "
                      f"echo \">>>{number} $?\"")
-    proc = s[where].start(["bash", "-c", "\n".join(lines)], limit)
-    rc = proc.wait(limit)
-    if rc is None:
-        proc.stop()
-    return split(proc.output(), cases)
+    proc = s[where].start(["bash", "-c", "\n".join(lines)], limit, wait=limit)
+    return split(proc.seen, cases)
 
 
 def split(output: str, cases: list[list[str]]) -> dict:

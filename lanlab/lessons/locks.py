@@ -48,12 +48,11 @@ def checks(s: Session):
             yield s.result(name, False, s.messages.text("seen.no-file", path=TICKETS), count=COUNT)
         return
     port = free_port()
-    proc = s["files"].start(["python3", s.program(TICKETS), str(port), str(COUNT)], LIMIT)
-    listens = proc.listening(port)
+    proc = s["files"].start(["python3", s.program(TICKETS), str(port), str(COUNT)], LIMIT, ready=(port, "tcp"))
+    listens = proc.ready
     yield s.result("tickets-listens", listens, s.messages.text("seen.listening", port=port)
                    if listens else proc.describe(s.messages), port=port)
     replies = buy_at_once(s, port) if listens else []
-    proc.stop()
     yield from verdicts(s, replies)
 
 

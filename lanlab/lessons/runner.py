@@ -24,11 +24,11 @@ import io
 import secrets
 import shlex
 import tarfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lanlab.chat.listener import PAUSE
 from lanlab.control.errors import LabError
 from lanlab.control.lab import Lab, exec_in
 from lanlab.lessons import sandbox
@@ -60,7 +60,9 @@ class Proc:
 
     def __init__(self, host: "Host", name: str, limit: float):
         self.host, self.name, self.limit = host, name, limit
-        self.started = time.monotonic()
+        self.ready = False          # start(ready=...): it bound its port
+        self.status = None          # start(wait=...): its exit status, None if still running
+        self.seen = ""              # start(wait=...): its output by then
 
     def path(self, suffix: str) -> str:
         return f"{RUN}/{self.name}.{suffix}"
@@ -87,19 +89,14 @@ class Proc:
         test = f"grep -qF -- {shlex.quote(text)} {self.path('out')} || [ -s {self.path('rc')} ]"
         return self.host.sh(f"{until(timeout, test)}; cat {self.path('out')}", timeout=timeout + 10).out
 
-    def listening(self, port: int, proto: str = "tcp", timeout: float = WAIT) -> bool:
-        """True once a socket listens on `port` (TCP) or is bound to it (UDP)."""
-        return self.host.sh(f"{until(timeout, bound(port, proto, self.path('rc')))}; "
-                            f"{bound(port, proto, '/dev/null')}", timeout=timeout + 10).ok
-
     def type(self, line: str) -> None:
         """Send one line to its standard input (started with stdin=True)."""
         self.host.sh(f"printf '%s\\n' {shlex.quote(line)} > {self.path('in')}", timeout=5)
 
-    def stop(self) -> None:
+    def stop(self, then: str = "") -> None:
         """End it and everything in its session (not what it moved to a session of its own:
-        Session.close() kills every process of `learner`)."""
-        self.host.sh(f"pid=$(cat {self.path('pid')} 2>/dev/null) && pkill -KILL -s \"$pid\"; true")
+        Session.close() kills every process of `learner`); then run the shell line `then`."""
+        self.host.sh(f"pid=$(cat {self.path('pid')} 2>/dev/null) && pkill -KILL -s \"$pid\"; {then or 'true'}")
 
     def describe(self, messages: Messages, stopped: bool = False) -> str:
         """What became of it, in one short phrase: crashed, stopped, or running (stopped:
@@ -149,27 +146,43 @@ class Host:
             self.container.put_archive(WORK, archive(workspace))
 
     def start(self, command: list[str], limit: float, stdin: bool = False, learner: bool = True,
-              cwd: str = WORK) -> Proc:
-        """Start `command` in the background; its files are named after this start."""
+              ready: tuple[int, str] | None = None, wait: float = 0, before: str = "") -> Proc:
+        """Start `command` in the background, after the shell line `before`; its files are
+        named after this start. In the same `docker exec` (each one costs), wait until it
+        is `ready` (port, "tcp" or "udp": bound; Proc.ready says if it was) or, with
+        `wait`, until it ended or `wait` seconds passed."""
         self.count += 1
         proc = Proc(self, f"p{self.count}", limit)
         run = sandbox.argv(command) if learner else command
         stdin_from = f"<>{proc.path('in')}" if stdin else "</dev/null"
-        fifo = f"mkfifo -m 666 {proc.path('in')}; " if stdin else ""
-        body = (f"echo $$ > {proc.path('pid')}; cd {shlex.quote(cwd)} 2>/dev/null || cd {RUN}; "
-                f"ulimit -f {FILE_LIMIT_KB}; "
+        rc = proc.path("rc")
+        body = (f"echo $$ > {proc.path('pid')}; cd {WORK}; ulimit -f {FILE_LIMIT_KB}; "
                 f"timeout -k 1 {limit:.0f} {shlex.join(run)} {stdin_from} "
                 f"2> >(stdbuf -o0 head -c {OUTPUT_LIMIT} > {proc.path('err')}) "
                 f"| stdbuf -o0 head -c {OUTPUT_LIMIT} > {proc.path('out')}; "
-                f"echo ${{PIPESTATUS[0]}} > {proc.path('rc')}.new && mv {proc.path('rc')}.new {proc.path('rc')}")
-        self.sh(f"{fifo}touch {proc.path('out')}; setsid bash -c {shlex.quote(body)} >/dev/null 2>&1 &")
+                f"echo ${{PIPESTATUS[0]}} > {rc}.new && mv {rc}.new {rc}")
+        lines = [before, f"mkfifo -m 666 {proc.path('in')}" if stdin else "", f"touch {proc.path('out')}",
+                 f"setsid bash -c {shlex.quote(body)} >/dev/null 2>&1 &"]
+        if ready:
+            lines.append(f"{until(WAIT, bound(*ready, rc))}; {bound(*ready, '/dev/null')}")
+        elif wait:
+            lines += [until(wait, f"[ -s {rc} ]"), f"cat {rc} 2>/dev/null || echo; cat {proc.path('out')}"]
+        result = self.sh("\n".join(line for line in lines if line), timeout=max(WAIT, wait) + 20)
+        proc.ready = result.ok
+        if wait:
+            first, _, proc.seen = result.out.partition("\n")
+            proc.status = int(first) if first.strip().lstrip("-").isdigit() else None
         return proc
 
     def close(self) -> str:
-        """Kill every process of the learner and remove RUN; say what was still running."""
-        script = (f"left=$(pgrep -u {sandbox.USER} -l | tr '\\n' ' '); pkill -KILL -u {sandbox.USER}; "
-                  f"for i in $(seq 40); do pgrep -u {sandbox.USER} >/dev/null || break; sleep {POLL}; done; "
-                  f"for f in {RUN}/*.pid; do [ -e \"$f\" ] && pkill -KILL -s \"$(cat $f)\"; done; "
+        """End every program this check started (their sessions), then name and kill what
+        of the learner's escaped them; give back UDP 9090 if the chat listener was paused;
+        remove RUN."""
+        script = (f"sids=\" $(cat {RUN}/*.pid 2>/dev/null | tr '\\n' ' ') \"; "
+                  f"left=$(ps -o sid=,pid=,comm= -u {sandbox.USER} | "
+                  "awk -v s=\"$sids\" 'index(s, \" \"$1\" \") == 0 {print $2, $3}' | tr '\\n' ' '); "
+                  f"pkill -KILL -u {sandbox.USER}; for sid in $sids; do pkill -KILL -s $sid; done; "
+                  f"[ -e {PAUSE} ] && chat resume >/dev/null 2>&1; "
                   f"rm -rf {RUN}; echo \"$left\"")
         return self.sh(script).out.strip()
 

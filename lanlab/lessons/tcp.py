@@ -61,8 +61,8 @@ def server_checks(s: Session):
             yield s.result(name, False, s.messages.text("seen.no-file", path=SERVER))
         return
     port = free_port()
-    proc = s["carol"].start(["python3", s.program(SERVER), str(port)], LIMIT)
-    listens = proc.listening(port)
+    proc = s["carol"].start(["python3", s.program(SERVER), str(port)], LIMIT, ready=(port, "tcp"))
+    listens = proc.ready
     yield s.result("server-listens", listens, s.messages.text("seen.listening", port=port)
                    if listens else proc.describe(s.messages), port=port, node="carol")
     first, second, third = token("tcp-alice"), token("tcp-bob"), token("tcp-again")
@@ -74,7 +74,6 @@ def server_checks(s: Session):
     running = proc.rc() is None
     yield s.result("server-keeps-running", running,
                    s.messages.text("seen.running") if running else proc.describe(s.messages))
-    proc.stop()
 
 
 def client_checks(s: Session):
@@ -83,14 +82,11 @@ def client_checks(s: Session):
             yield s.result(name, False, s.messages.text("seen.no-file", path=CLIENT))
         return
     port = free_port()
-    echo = s["files"].start(["python3", "-c", ECHO.replace("PORT", str(port))], LIMIT, learner=False)
-    echo.listening(port)
+    s["files"].start(["python3", "-c", ECHO.replace("PORT", str(port))], LIMIT, learner=False,
+                     ready=(port, "tcp"))
     text = token("tcp-client")
-    proc = s["alice"].start(["python3", s.program(CLIENT), "files", str(port), text], LIMIT)
-    rc = proc.wait(WAIT)
-    out = proc.output()
+    proc = s["alice"].start(["python3", s.program(CLIENT), "files", str(port), text], LIMIT, wait=WAIT)
+    out = proc.seen
     yield s.result("client-prints-reply", text in out, excerpt(out) or proc.describe(s.messages), text=text)
-    if rc is None:
-        proc.stop()
-    yield s.result("client-ends", rc == 0, proc.describe(s.messages, stopped=rc is None))
-    echo.stop()
+    state = s.messages.text("seen.not-ended", seconds=WAIT) if proc.status is None else proc.describe(s.messages)
+    yield s.result("client-ends", proc.status == 0, state)

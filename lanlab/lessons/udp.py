@@ -36,15 +36,13 @@ def checks(s: Session):
 def start_receiver(s: Session, where: str):
     """The learner's receiver on UDP 9090 of `where`, the listener paused; None if it
     never bound the port (then the proc is returned for the reason)."""
-    host = s[where]
-    host.sh("chat pause 60")
-    proc = host.start(["python3", s.program(RECEIVER), str(PORT)], LIMIT)
-    return proc, proc.listening(PORT, "udp")
+    proc = s[where].start(["python3", s.program(RECEIVER), str(PORT)], LIMIT,
+                          ready=(PORT, "udp"), before="chat pause 60 >/dev/null")
+    return proc, proc.ready
 
 
-def stop_receiver(s: Session, where: str, proc) -> None:
-    proc.stop()
-    s[where].sh("chat resume")
+def stop_receiver(proc) -> None:
+    proc.stop(then="chat resume >/dev/null")
 
 
 def receiver_checks(s: Session):
@@ -62,7 +60,7 @@ def receiver_checks(s: Session):
         else:
             yield from across_the_router(s, proc)
     finally:
-        stop_receiver(s, "carol", proc)
+        stop_receiver(proc)
     proc, bound = start_receiver(s, "alice")
     try:
         text = token("udp-nc")
@@ -73,7 +71,7 @@ def receiver_checks(s: Session):
         seen = excerpt(line or out) or proc.describe(s.messages)
         yield s.result("receiver-other-way", bool(line), seen, text=text)
     finally:
-        stop_receiver(s, "alice", proc)
+        stop_receiver(proc)
 
 
 def across_the_router(s: Session, proc):
@@ -103,11 +101,10 @@ def sender_checks(s: Session):
     for name, source, target, host in (("sender-by-name", alice, carol, "carol"),
                                        ("sender-by-address", carol, alice, alice.address)):
         text = token("udp-sender")
-        proc = source.start(["python3", s.program(SENDER), host, str(PORT), text], LIMIT)
-        rc = proc.wait(WAIT)
+        proc = source.start(["python3", s.program(SENDER), host, str(PORT), text], LIMIT, wait=WAIT)
         line = heard(target, text)
         seen = excerpt(line) if line else \
-            s.messages.text("seen.listener-nothing", node=target.name, program=proc_state(s, proc, rc))
+            s.messages.text("seen.listener-nothing", node=target.name, program=proc_state(s, proc))
         yield s.result(name, bool(line) and source.address in line, seen,
                        text=text, node=target.name, host=host, address=source.address)
 
@@ -118,9 +115,8 @@ def heard(host, text: str, timeout: float = WAIT) -> str:
     return host.sh(f"{until(timeout, found)}; grep -F -- {shlex.quote(text)} {LOG}", timeout=timeout + 10).out.strip()
 
 
-def proc_state(s: Session, proc, rc) -> str:
-    """A sender ends at once: one still running after WAIT s is stopped and said so."""
-    if rc is None:
-        proc.stop()
+def proc_state(s: Session, proc) -> str:
+    """A sender ends at once: one still running after WAIT s is said so (close() ends it)."""
+    if proc.status is None:
         return s.messages.text("seen.not-ended", seconds=WAIT)
     return proc.describe(s.messages)
