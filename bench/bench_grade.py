@@ -9,11 +9,15 @@ does not end, a sender that floods and never ends), so that the time limits and 
 cleanup are paid too. Graded one student at a time in the running lab (started and
 removed again if it was not up), as `make grade DIR=... LESSONS=udp,tcp,download,chat,locks`
 does. Target: the whole class within 10 minutes on this machine.
+LANLAB_BENCH_GRADE_STUDENTS makes the class smaller (the first students of the same list,
+the buggy ones last), for a quick look; the report names the size it ran, and its target
+is the same time per student (20 s).
 """
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import tempfile
 import time
@@ -24,8 +28,8 @@ from lanlab.control.lab import Lab
 from lanlab.lessons import grade
 
 BUDGET = 1500
-STUDENTS = 30
-TARGET = 600.0
+STUDENTS = int(os.environ.get("LANLAB_BENCH_GRADE_STUDENTS") or 30)
+CLASS, TARGET = 30, 600.0      # the target: a class of 30 within 10 minutes
 BROKEN = ("one-recv", "lockless", "no-address", "one-client", "no-daemon", "runaway")
 
 
@@ -34,7 +38,7 @@ def make_class(folder: Path) -> None:
     for number in range(STUDENTS):
         student = folder / f"student{number + 1:02d}"
         shutil.copytree(solutions, student)
-        bug = number - (STUDENTS - len(BROKEN))
+        bug = number - (STUDENTS - min(len(BROKEN), STUDENTS))
         if bug >= 0:
             shutil.copytree(broken / BROKEN[bug], student, dirs_exist_ok=True)
 
@@ -58,9 +62,10 @@ def run(ctx: Context) -> list[Result]:
         if started_here:
             lab.down()
     ctx.note(f"{len(rows)} checks; load average at the end: {Path('/proc/loadavg').read_text().split()[0]}")
+    target = TARGET * STUDENTS / CLASS
     return [Result(name=f"make grade: {STUDENTS} students x {len(grade.DEFAULT)} lessons "
-                        f"({', '.join(grade.DEFAULT)}), {len(BROKEN)} of them with a bug",
-                   ours=round(took, 1), peer_name="the target", peer=TARGET, unit="s",
-                   higher_is_better=False, target=f"<= {TARGET:.0f} s", met=took <= TARGET,
+                        f"({', '.join(grade.DEFAULT)}), {min(len(BROKEN), STUDENTS)} of them with a bug",
+                   ours=round(took, 1), peer_name="the target", peer=target, unit="s",
+                   higher_is_better=False, target=f"<= {target:.0f} s", met=took <= target,
                    notes=f"{took / STUDENTS:.1f} s per student",
                    commands=(f"make grade DIR=<{STUDENTS} workspaces> LESSONS={','.join(grade.DEFAULT)}",))]

@@ -17,9 +17,8 @@ EXIT_WITHIN = 5
 
 def checks(s: Session):
     names = ("chat-starts", "alice-to-bob", "bob-to-alice", "hears-anyone", "exit-ends")
-    if not s.has(CHAT):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=CHAT))
+    if missing := s.absent(CHAT, names):
+        yield from missing
         return
     a_port, b_port = free_port(), free_port()
     while b_port == a_port:

@@ -62,9 +62,8 @@ def compare(s: Session, got: tuple[int, str] | None, want: tuple[int, str]) -> t
 
 def client_checks(s: Session):
     names = {SMALL: "client-small", BIG: "client-big"}
-    if not s.has(CLIENT):
-        for name in names.values():
-            yield s.result(name, False, s.messages.text("seen.no-file", path=CLIENT))
+    if missing := s.absent(CLIENT, names.values()):
+        yield from missing
         return
     want, alice = originals(s), s["alice"]
     for name, check in names.items():
@@ -82,9 +81,8 @@ def client_checks(s: Session):
 
 def server_checks(s: Session):
     names = ("server-small", "server-big", "server-refuses-outside")
-    if not s.has(SERVER):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=SERVER))
+    if missing := s.absent(SERVER, names):
+        yield from missing
         return
     want, port = originals(s), free_port()
     proc = s["carol"].start(["python3", s.program(SERVER), str(port), FILES], LIMIT, ready=(port, "tcp"))

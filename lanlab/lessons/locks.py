@@ -43,9 +43,8 @@ OK = re.compile(r"^OK (\d+)$")
 
 def checks(s: Session):
     names = ("tickets-listens", "every-buyer-answered", "exactly-count-sold", "each-number-once")
-    if not s.has(TICKETS):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=TICKETS), count=COUNT)
+    if missing := s.absent(TICKETS, names, count=COUNT):
+        yield from missing
         return
     port = free_port()
     proc = s["files"].start(["python3", s.program(TICKETS), str(port), str(COUNT)], LIMIT, ready=(port, "tcp"))

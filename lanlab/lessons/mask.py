@@ -44,9 +44,8 @@ CHECKS = {"network-broadcast": ("network", "broadcast"), "hosts": ("hosts",), "c
 
 
 def checks(s: Session):
-    if not s.has(PROGRAM):
-        for name in CHECKS:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=PROGRAM))
+    if missing := s.absent(PROGRAM, CHECKS):
+        yield from missing
         return
     outputs = run_all(s, "alice", PROGRAM, CASES)
     for name, fields in CHECKS.items():

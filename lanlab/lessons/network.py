@@ -32,9 +32,8 @@ def truth(s: Session) -> dict[str, str]:
 
 
 def checks(s: Session):
-    if not s.has(ANSWERS):
-        for name in QUESTIONS:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=ANSWERS))
+    if missing := s.absent(ANSWERS, QUESTIONS):
+        yield from missing
         return
     text = (s.workspace / ANSWERS).read_text(errors="replace")
     want = truth(s)

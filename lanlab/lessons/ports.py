@@ -17,9 +17,8 @@ REASONS = {"low-port": ("permission", "denied", "errno 13"), "busy-port": ("in u
 
 
 def checks(s: Session):
-    if not s.has(PROGRAM):
-        for name in CASES:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=PROGRAM))
+    if missing := s.absent(PROGRAM, CASES):
+        yield from missing
         return
     outputs = run_all(s, "files", PROGRAM, [[port] for port, _ in CASES.values()])
     for name, (port, verdict) in CASES.items():

@@ -20,9 +20,8 @@ TASK = re.compile(r"task (\d+) pid (\d+)")
 
 def checks(s: Session):
     names = ("ends", "every-task-once", "several-processes", "done-last")
-    if not s.has(PROGRAM):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=PROGRAM))
+    if missing := s.absent(PROGRAM, names):
+        yield from missing
         return
     rc, out = run_all(s, "bob", PROGRAM, [[str(TASKS)]], LIMIT)[(str(TASKS),)]
     yield s.result("ends", rc == 0, s.messages.text("seen.exit", rc=rc) if rc is not None

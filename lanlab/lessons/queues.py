@@ -18,9 +18,8 @@ ITEM = re.compile(r"p(\d+)-(\d+)")
 
 
 def checks(s: Session):
-    if not s.has(PROGRAM):
-        for name in ("ends", "every-item-once"):
-            yield s.result(name, False, s.messages.text("seen.no-file", path=PROGRAM))
+    if missing := s.absent(PROGRAM, ("ends", "every-item-once")):
+        yield from missing
         return
     case = [str(PRODUCERS), str(CONSUMERS), str(ITEMS)]
     rc, out = run_all(s, "alice", PROGRAM, [case], LIMIT)[tuple(case)]

@@ -231,6 +231,13 @@ class Session:
     def has(self, relative: str) -> bool:
         return self.workspace is not None and (self.workspace / relative).is_file()
 
+    def absent(self, path: str, names, **values) -> list[Result]:
+        """Every check in `names` failed, saying so, when the workspace has no `path`."""
+        if self.has(path):
+            return []
+        return [self.result(name, False, self.messages.text("seen.no-file", path=path), **values)
+                for name in names]
+
     def result(self, check: str, passed: bool, seen: str, **values) -> Result:
         key = f"{self.lesson}.{check}"
         return Result(self.lesson, check, passed, self.messages.text(f"{key}.expected", **values),

@@ -56,9 +56,8 @@ def checks(s: Session):
 
 def server_checks(s: Session):
     names = ("server-listens", "server-echoes", "server-next-client", "server-keeps-running")
-    if not s.has(SERVER):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=SERVER))
+    if missing := s.absent(SERVER, names):
+        yield from missing
         return
     port = free_port()
     proc = s["carol"].start(["python3", s.program(SERVER), str(port)], LIMIT, ready=(port, "tcp"))
@@ -77,9 +76,8 @@ def server_checks(s: Session):
 
 
 def client_checks(s: Session):
-    if not s.has(CLIENT):
-        for name in ("client-prints-reply", "client-ends"):
-            yield s.result(name, False, s.messages.text("seen.no-file", path=CLIENT))
+    if missing := s.absent(CLIENT, ("client-prints-reply", "client-ends")):
+        yield from missing
         return
     port = free_port()
     s["files"].start(["python3", "-c", ECHO.replace("PORT", str(port))], LIMIT, learner=False,

@@ -47,9 +47,8 @@ def stop_receiver(proc) -> None:
 
 def receiver_checks(s: Session):
     names = ("receiver-text", "receiver-address", "receiver-each", "receiver-other-way")
-    if not s.has(RECEIVER):
-        for name in names:
-            yield s.result(name, False, s.messages.text("seen.no-file", path=RECEIVER))
+    if missing := s.absent(RECEIVER, names):
+        yield from missing
         return
     alice, bob, carol = s["alice"], s["bob"], s["carol"]
     proc, bound = start_receiver(s, "carol")
@@ -93,9 +92,8 @@ def across_the_router(s: Session, proc):
 
 
 def sender_checks(s: Session):
-    if not s.has(SENDER):
-        for name in ("sender-by-name", "sender-by-address"):
-            yield s.result(name, False, s.messages.text("seen.no-file", path=SENDER))
+    if missing := s.absent(SENDER, ("sender-by-name", "sender-by-address")):
+        yield from missing
         return
     alice, carol = s["alice"], s["carol"]
     for name, source, target, host in (("sender-by-name", alice, carol, "carol"),
