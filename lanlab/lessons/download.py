@@ -3,7 +3,7 @@ closes): `download/client.py HOST PORT NAME OUT` writes NAME into OUT;
 `download/server.py PORT DIR` serves the files of DIR and nothing outside it.
 
 The client runs on alice against the lab's file server (files, TCP 9090, which also
-speaks the bare form: lanlab/files/server.py) for hello.txt and the 100 MiB big.bin,
+speaks the bare form: lanlab/files/program.py) for hello.txt and the 100 MiB big.bin,
 compared byte for byte (size and SHA-256). The server runs on carol serving /srv/files;
 netcat (hello.txt) and a Python client of ours (big.bin) fetch across the router, and
 `../../etc/passwd` and `/etc/passwd` must not come back.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 
-from lanlab.files.protocol import PORT
+from lanlab.contracts import FILES_PORT as PORT
 from lanlab.lessons.runner import SCRATCH, Session, free_port
 
 CLIENT, SERVER = "download/client.py", "download/server.py"

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import docker.errors
 
-from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, format_table, say
+from lanlab.control.errors import LabError, say
+from lanlab.control.lab import Lab
+from lanlab.control.status import format_table
 from lanlab.lessons import available
 from lanlab.lessons.check import run_lesson
 from lanlab.lessons.messages import Messages

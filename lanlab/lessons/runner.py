@@ -28,9 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from lanlab.chat.listener import PAUSE
+from lanlab.contracts import CHAT_PAUSE
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 from lanlab.lessons import sandbox
 from lanlab.lessons.messages import Messages
 
@@ -182,7 +183,7 @@ class Host:
                   f"left=$(ps -o sid=,pid=,comm= -u {sandbox.USER} | "
                   "awk -v s=\"$sids\" 'index(s, \" \"$1\" \") == 0 {print $2, $3}' | tr '\\n' ' '); "
                   f"pkill -KILL -u {sandbox.USER}; for sid in $sids; do pkill -KILL -s $sid; done; "
-                  f"[ -e {PAUSE} ] && chat resume >/dev/null 2>&1; "
+                  f"[ -e {CHAT_PAUSE} ] && chat resume >/dev/null 2>&1; "
                   f"rm -rf {RUN}; echo \"$left\"")
         return self.sh(script).out.strip()
 

@@ -6,14 +6,14 @@ carol at UDP 9090 (the lab's listener steps aside with `chat pause`) and hears `
 from alice, then two datagrams from bob's Python; then on alice it hears nc from carol.
 Only receiver-address asks for the sender's address; the others look for the text.
 The sender sends from alice to carol by name and from carol to alice by address, and the
-lab's listener (chat.log, lanlab/chat/listener.py) must have it with the sender's address.
+lab's listener (its log, lanlab.contracts.CHAT_LOG) must have it with the sender's address.
 """
 from __future__ import annotations
 
 import shlex
 
-from lanlab.chat.listener import LOG
-from lanlab.chat.message import PORT
+from lanlab.contracts import CHAT_LOG as LOG
+from lanlab.contracts import CHAT_PORT as PORT
 from lanlab.lessons.runner import WAIT, Session, excerpt, token, until
 
 RECEIVER, SENDER = "udp/receiver.py", "udp/sender.py"
