@@ -70,10 +70,10 @@ link: $(STAMP)
 	@$(CONTROL) link $(LINKARGS) $(LABARGS)
 # A learner's programs in the lab (docs/lessons/): one lesson, or a class of workspaces.
 check: $(STAMP)
-	@$(LAB) check $(LESSON) $(WORK) $(LABARGS)
+	@$(CONTROL) check $(LESSON) $(WORK) $(LABARGS)
 
 grade: $(STAMP)
-	@$(LAB) grade $(DIR) $(LESSONS) $(LABARGS)
+	@$(CONTROL) grade $(DIR) $(LESSONS) $(LABARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

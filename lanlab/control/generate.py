@@ -360,7 +360,7 @@ def ready_environment(name: str) -> dict:
     return {"LANLAB_NODE": name, contracts.READY_DIR_VARIABLE: READY_MOUNT}
 
 
-def lab_router(lab, router) -> dict:
+def lab_router(lab, router, work: str) -> dict:
     environment = {**ready_environment(router.name), "LANLAB_KIND": "router",
                    "LANLAB_ADDRESSES": " ".join(
                        f"{i.address}/{lab.network(i.network).subnet.prefixlen}" for i in router.interfaces)}
@@ -368,7 +368,7 @@ def lab_router(lab, router) -> dict:
     if relayed:
         environment["LANLAB_DHCP_SERVER"] = str(lab.dhcp.address)
         environment["LANLAB_RELAY"] = " ".join(str(lab.network(n).subnet) for n in relayed)
-    volumes, ospf = [READY_VOLUME], {}
+    volumes, ospf = [READY_VOLUME, work], {}
     if lab.routing == "static":
         environment["LANLAB_ROUTES"] = "; ".join(str(route) for route in lab.routes(router.name))
     else:   # FRR's ospfd (lanlab/router/ospf.py) needs SYS_ADMIN besides the node's caps
@@ -378,7 +378,7 @@ def lab_router(lab, router) -> dict:
     return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}",
             "hostname": router.name, **ospf,
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
-                        "net.ipv4.conf.default.rp_filter": "0"},
+                        "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": environment, "volumes": volumes,
             "networks": {i.network: {"ipv4_address": str(i.address)} for i in router.interfaces}}
 
@@ -390,14 +390,14 @@ def frr_file(router: str) -> str:
     return f"frr-{router}.conf"
 
 
-def lab_server(lab, server, config: ServiceConfig | None) -> dict:
+def lab_server(lab, server, config: ServiceConfig | None, work: str) -> dict:
     """dhcp or dns, as compose.yaml has them, on the lab file's network and address."""
     subnet = lab.network(server.network).subnet
     environment = {**ready_environment(server.name), "LANLAB_SUBNET": str(subnet)}
     gateway = lab.gateway_address(server.network)
     environment["LANLAB_GATEWAY"] = str(gateway) if gateway is not None else "none"
     state = f"dhcp-leases:{contracts.LEASE_DIR}" if server.name == "dhcp" else f"dns-records:{contracts.RECORDS_DIR}"
-    volumes = [READY_VOLUME, state, f"tsig:{os.path.dirname(contracts.KEY_PATH)}"]
+    volumes = [READY_VOLUME, work, state, f"tsig:{os.path.dirname(contracts.KEY_PATH)}"]
     if config is not None:
         environment[config.variable] = config.path
         volumes.append(f"./{config.filename}:{config.path}:ro")
@@ -406,7 +406,7 @@ def lab_server(lab, server, config: ServiceConfig | None) -> dict:
             "networks": {server.network: {"ipv4_address": str(server.address)}}}
 
 
-def lab_host(lab, host, waiting: dict) -> dict:
+def lab_host(lab, host, waiting: dict, work: str) -> dict:
     subnet = lab.network(host.network).subnet
     environment = {**ready_environment(host.name), "LANLAB_SUBNET": str(subnet)}
     if host.role:
@@ -420,21 +420,22 @@ def lab_host(lab, host, waiting: dict) -> dict:
             environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
     address = host.address or waiting[host.name]
     return {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}", "hostname": host.name,
-            "environment": environment, "volumes": [READY_VOLUME],
+            "environment": environment, "volumes": [READY_VOLUME, work],
             "networks": {host.network: {"ipv4_address": str(address)}}}
 
 
-def render_lab(lab, configs: dict | None = None) -> dict:
-    """The compose file of a lab file (a plain dict; to_yaml writes it)."""
+def render_lab(lab, configs: dict | None = None, work: str = "../../work:/work") -> dict:
+    """The compose file of a lab file (a plain dict; to_yaml writes it). `work`: the
+    learner's workspace mount (work_volume() of the compose file's folder)."""
     configs = configs or {}
     subnets = docker_subnets(lab)
     waiting = {}
     for network in lab.networks:
         waiting.update(waiting_addresses(lab, network, subnets[network.name]))
     containers = len(lab.routers) + len(lab.servers()) + len(lab.hosts)
-    services = {r.name: lab_router(lab, r) for r in lab.routers}
-    services.update({s.name: lab_server(lab, s, configs.get(s.name)) for s in lab.servers()})
-    services.update({h.name: lab_host(lab, h, waiting) for h in lab.hosts})
+    services = {r.name: lab_router(lab, r, work) for r in lab.routers}
+    services.update({s.name: lab_server(lab, s, configs.get(s.name), work) for s in lab.servers()})
+    services.update({h.name: lab_host(lab, h, waiting, work) for h in lab.hosts})
     volumes = {"tsig": {}, "dhcp-leases": {}, "dns-records": {}} if lab.servers() else {}
     return {"x-node": Anchor("node", node_common(health_interval(containers))),
             "services": services,
@@ -446,7 +447,7 @@ def write_labfile(lab, text: str, directory: Path) -> Path:
     """Write a lab file's compose file and everything it mounts; return the compose file.
     Nothing is written if the lab cannot be rendered (the error says why)."""
     configs = servers.configs(lab)
-    compose = to_yaml(render_lab(lab, configs))
+    compose = to_yaml(render_lab(lab, configs, work_volume(directory)))
     directory.mkdir(parents=True, exist_ok=True)
     ready = directory / READY_DIR
     if ready.exists():

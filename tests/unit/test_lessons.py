@@ -143,3 +143,25 @@ def test_the_learner_user_is_the_one_the_sandbox_runs_as():
     assert "--inh-caps=-all" in argv and "--bounding-set=-all,+net_raw" in argv, \
         "no capability for the learner's program, and none to regain (ping's NET_RAW aside)"
     assert argv[-2:] == ["python3", "x.py"], "the command runs as given"
+
+
+def test_every_container_of_a_lab_file_mounts_the_workspace():
+    from lanlab.control import labfile
+    lab = labfile.load(ROOT / "labs" / "default.yaml")
+    work = generate.work_volume(generate.BUILD / "unit-test-lessons")
+    data = yaml.safe_load(generate.to_yaml(generate.render_lab(lab, {}, work)))
+    for name, service in data["services"].items():
+        assert work in service["volumes"], f"{name} of a lab file has the workspace: {service['volumes']}"
+        assert service["sysctls"]["net.ipv4.ip_unprivileged_port_start"] == "1024", \
+            f"{name}: ports below 1024 are root's"
+
+
+def test_the_lessons_lab_files_read():
+    from lanlab.control import labfile
+    wire = labfile.load(ROOT / "labs" / "wire.yaml")
+    assert not wire.routers and all(h.static for h in wire.hosts), "two PCs and a cable, nothing else"
+    hubs = labfile.load(ROOT / "labs" / "hub-vs-switch.yaml")
+    assert {n.name: n.kind for n in hubs.networks} == {"hub": "hub", "switch": "switch"}, "one of each"
+    lossy = labfile.load(ROOT / "labs" / "lossy.yaml")
+    assert lossy.link("lan-b").loss_percent == 20, "lan-b loses one frame in five"
+    assert {h.name for h in lossy.hosts} == {"alice", "bob", "carol", "files"}, "the lessons' hosts"
