@@ -68,6 +68,7 @@ LINKARGS := $(if $(NET),--net '$(NET)') $(if $(filter-out file,$(origin NODE)),-
             $(if $(filter 1,$(DOWN)),--down) $(if $(filter 1,$(UP)),--up)
 link: $(STAMP)
 	@$(CONTROL) link $(LINKARGS) $(LABARGS)
+
 # A learner's programs in the lab (docs/lessons/): one lesson, or a class of workspaces.
 check: $(STAMP)
 	@$(CONTROL) check $(LESSON) $(WORK) $(LABARGS)
