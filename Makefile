@@ -15,7 +15,7 @@ ONLY   ?=
 quote   = '$(subst ','\'',$(1))'
 NUMERIC = $(if $(filter 1,$(N)),1,$(if $(filter 0,$(NAMES)),1,))
 
-.PHONY: up down test unit lab-test shell logs status leases link view view-deps bench clean base venv help capture trace show
+.PHONY: up down test unit lab-test shell logs status leases link view view-deps check grade bench clean base venv help capture trace show
 
 help:
 	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | view | bench | clean"
@@ -25,6 +25,7 @@ help:
 	@echo "the wire:        make capture [NET=lan-a,lan-b] [SECONDS=10] [FILTER='tcp port 9090'] [OUT=dir]"
 	@echo "                 make trace NODE=alice CMD='fetch files:hello.txt' [JSON=t.json] [SVG=t.svg] [DETAIL=N]"
 	@echo "                 make show JSON=t.json [DETAIL=N]"
+	@echo "lessons:         make check LESSON=udp [WORK=dir] | make grade DIR=submissions [LESSONS=udp,tcp]"
 
 $(STAMP): pyproject.toml
 	@echo "lanlab: creating the Python environment in $(VENV) (once)"
@@ -82,6 +83,13 @@ view: $(STAMP)
 # Host packages the view and its browser tests need (Debian): xterm.js, Chromium, chromedriver.
 view-deps: $(STAMP)
 	@$(CONTROL) view-deps
+
+# A learner's programs in the lab (docs/lessons/): one lesson, or a class of workspaces.
+check: $(STAMP)
+	@$(CONTROL) check $(LESSON) $(WORK) $(LABARGS)
+
+grade: $(STAMP)
+	@$(CONTROL) grade $(DIR) $(LESSONS) $(LABARGS)
 
 bench: $(STAMP)
 	@$(PY) -m bench $(if $(ONLY),--only $(ONLY))

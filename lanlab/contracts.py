@@ -8,6 +8,7 @@ Only `os` is imported: every host's one small process loads this.
     the ready line      ready_line() writes it (lanlab.host.ready), READY_WORDS finds it
                         (lanlab.control.watch)
     ports               DHCP (RFC 2131), DNS (RFC 1035), the chat and the file service
+    the chat log        CHAT_LOG: the listener writes it, the lessons' checks read it
     volumes             the lease, zone and TSIG key paths (compose.yaml mounts them;
                         dhcp/dhcp.toml and dns/lab.toml name them)
     the DNS domain      DOMAIN: lanlab.topology's plans, both servers' files
@@ -28,6 +29,7 @@ READY_WORDS = "]: ready in "              # what the control looks for in a cont
 DHCP_SERVER_PORT, DHCP_CLIENT_PORT = 67, 68
 DNS_PORT = 53
 CHAT_PORT = 9090                          # UDP, on every host
+CHAT_LOG = "/var/log/lanlab/chat.log"     # the chat listener's lines (the lessons read them)
 FILES_PORT = 9090                         # TCP, on the files host
 
 LEASE_DIR = "/var/lib/lanlab/dhcp"        # volume dhcp-leases

@@ -32,7 +32,7 @@ from lanlab.chat import handler as message
 from lanlab.chat.names import Names
 
 PAUSE = contracts.CHAT_PAUSE
-LOG = os.environ.get("LANLAB_CHAT_LOG", "/var/log/lanlab/chat.log")
+LOG = os.environ.get("LANLAB_CHAT_LOG", contracts.CHAT_LOG)
 LOG_LIMIT = 5 * 2**20
 CHECK_EVERY = 1.0
 

@@ -18,6 +18,8 @@ Makefile's targets run.
     capture   capture the lab's networks into pcap files (lanlab/control/wire.py)
     trace     run a command in a node and print the ladder of its frames
     show      the ladder, or one frame layer by layer, of a saved trace
+    check LESSON [WORK]   run a lesson's checks on a learner's workspace (default work/)
+    grade DIR [LESSONS]   check every student's workspace in DIR (lessons comma-separated)
 
 With --lab PATH a command acts on the lab of that lab file (lanlab/control/labfile.py,
 docs/labs.md), project LANLAB_PROJECT-<name>; labs/default.yaml is the default lab.
@@ -83,6 +85,17 @@ def cmd_view(lab: Lab, args: list[str]) -> None:
     server.main(lab.project, host, port)
 
 
+def cmd_check(lab: Lab, args: list[str]) -> None:
+    from lanlab.lessons import check
+    if check.main(lab, args) != 0:
+        raise SystemExit(1)
+
+
+def cmd_grade(lab: Lab, args: list[str]) -> None:
+    from lanlab.lessons import grade
+    grade.main(lab, args)
+
+
 def parse(args: list[str]) -> tuple[list[str], dict]:
     """Split `--subnets 10 --hosts 10 --base 10.100` (empty values allowed) from the rest."""
     rest, options = [], {}
@@ -105,7 +118,8 @@ def choose_lab(command: str, options: dict) -> Lab:
     if {"subnets", "hosts"} - options.keys():
         if options:
             raise LabError("give both SUBNETS and HOSTS, e.g. `make up SUBNETS=10 HOSTS=10`")
-        return running_lab() if command in ("status", "logs", "wait", "container", "link", "view") else Lab.from_env()
+        return running_lab() if command in ("status", "logs", "wait", "container", "link", "view", "check",
+                                            "grade") else Lab.from_env()
     try:
         subnets, hosts = int(options["subnets"]), int(options["hosts"])
     except ValueError:
@@ -138,6 +152,8 @@ COMMANDS = {
     "link": lambda lab, args: print(links.run(lab.project, links.parse(args))),
     "view": cmd_view,
     "view-deps": lambda lab, args: hostdeps.install(),
+    "check": cmd_check,
+    "grade": cmd_grade,
 }
 
 

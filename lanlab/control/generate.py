@@ -9,6 +9,10 @@ compose.yaml:
                    (LANLAB_PLAN=/etc/lanlab/plan.json; topology.current_plan() reads it)
     ready/         mounted into every container (LANLAB_READY_DIR): each leaves a file
                    named after itself when ready (lanlab.host.ready.mark_ready)
+
+Every container also mounts the learner's workspace, work/ at the project's root, at
+/work (work_volume(), the one place a lab's compose file gets it; compose.yaml's x-work
+says the same and a unit test holds them equal).
     .env           LANLAB_SVC for anyone who runs docker-compose on this file by hand
     lab.yaml       the same lab as a lab file (docs/labs.md): copy it, edit it, and start
                    it with `make up LAB=path`
@@ -54,6 +58,9 @@ PLAN_FILE = "plan.json"
 READY_DIR = "ready"          # build/<project>/ready: each container's ready marker (lanlab.host.node)
 READY_MOUNT = "/run/lanlab-ready"  # where containers see it (LANLAB_READY_DIR)
 READY_VOLUME = f"./{READY_DIR}:{READY_MOUNT}"
+WORK_DIR = ROOT / "work"     # the learner's workspace (lanlab/lessons), made by `make up`
+WORK_MOUNT = "/work"
+UNPRIVILEGED_PORT_START = {"net.ipv4.ip_unprivileged_port_start": "1024"}
 HEALTH_EXECS_PER_SECOND = 2.0
 HEALTH_INTERVAL_LIMITS = (5, 120)
 NET_OPTIONS = {"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -135,6 +142,13 @@ def network(subnet: topology.Subnet) -> dict:
                                  "ip_range": str(subnet.docker_range)}]}}
 
 
+def work_volume(directory: Path) -> str:
+    """The workspace's bind mount as a compose file in `directory` writes it (a path, so
+    starting with a dot: a bare `work` would be a named volume)."""
+    path = os.path.relpath(WORK_DIR, directory)
+    return f"{path if path.startswith('.') else './' + path}:{WORK_MOUNT}"
+
+
 def plan_mount() -> dict:
     """The plan (read-only) and the shared ready directory, for every container."""
     return {"volumes": [f"./{PLAN_FILE}:{CONFIG_DIR}/{PLAN_FILE}:ro",
@@ -145,21 +159,21 @@ def plan_mount() -> dict:
 
 def node_common(interval: int) -> dict:
     return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW"], "stop_grace_period": "2s",
-            "restart": "no",
+            "restart": "no", "sysctls": dict(UNPRIVILEGED_PORT_START),
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": f"{interval}s",
                             "timeout": "3s", "retries": 3, "start_period": "30s"}}
 
 
-def router_service(plan: topology.Plan) -> dict:
+def router_service(plan: topology.Plan, work: str) -> dict:
     mount = plan_mount()
     return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}", "hostname": "router",
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": "2s", "timeout": "3s",
                             "retries": 3, "start_period": "30s"},
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
-                        "net.ipv4.conf.default.rp_filter": "0"},
+                        "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": {"LANLAB_NODE": "router", "LANLAB_DHCP_SERVER": str(plan.dhcp),
                             **mount["environment"]},
-            "volumes": mount["volumes"],
+            "volumes": [*mount["volumes"], work],
             "networks": {s.name: {"ipv4_address": str(s.router)} for s in plan.subnets}}
 
 
@@ -187,13 +201,13 @@ def host_service(host: topology.Host, plan: topology.Plan) -> dict:
 
 
 def render_compose(plan: topology.Plan, configs: dict | None = None,
-                   default_file: str = "../../compose.yaml") -> dict:
+                   default_file: str = "../../compose.yaml", work: str = "../../work:/work") -> dict:
     interval = health_interval(len(plan.hosts) + len(topology.SERVICES))
-    # Hosts get the ready directory only: nothing in a host reads the plan, and each bind
-    # mount is work for Docker at every one of 200 container starts.
+    # Hosts get the ready directory and the workspace only: nothing in a host reads the
+    # plan, and each bind mount is work for Docker at every one of 200 container starts.
     host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
-            "volumes": [READY_VOLUME], "depends_on": ["router"]}
-    services = {"router": router_service(plan),
+            "volumes": [READY_VOLUME, work], "depends_on": ["router"]}
+    services = {"router": router_service(plan, work),
                 "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
                 "dns": service_from_default("dns", plan.dns, plan, configs or {}, default_file)}
     services.update({h.name: host_service(h, plan) for h in plan.hosts})
@@ -255,7 +269,8 @@ def write_lab(plan: topology.Plan, directory: Path) -> Path:
               "# lanlab/control/generate.py explains every part. The default lab is ../../compose.yaml.\n")
     default_file = os.path.relpath(ROOT / "compose.yaml", directory)
     path = directory / "compose.yaml"
-    path.write_text(header + to_yaml(render_compose(plan, configs, default_file)))
+    compose = render_compose(plan, configs, default_file, work_volume(directory))
+    path.write_text(header + to_yaml(compose))
     return path
 
 
@@ -345,7 +360,7 @@ def ready_environment(name: str) -> dict:
     return {"LANLAB_NODE": name, contracts.READY_DIR_VARIABLE: READY_MOUNT}
 
 
-def lab_router(lab, router) -> dict:
+def lab_router(lab, router, work: str) -> dict:
     environment = {**ready_environment(router.name), "LANLAB_KIND": "router",
                    "LANLAB_ADDRESSES": " ".join(
                        f"{i.address}/{lab.network(i.network).subnet.prefixlen}" for i in router.interfaces)}
@@ -353,7 +368,7 @@ def lab_router(lab, router) -> dict:
     if relayed:
         environment["LANLAB_DHCP_SERVER"] = str(lab.dhcp.address)
         environment["LANLAB_RELAY"] = " ".join(str(lab.network(n).subnet) for n in relayed)
-    volumes, ospf = [READY_VOLUME], {}
+    volumes, ospf = [READY_VOLUME, work], {}
     if lab.routing == "static":
         environment["LANLAB_ROUTES"] = "; ".join(str(route) for route in lab.routes(router.name))
     else:   # FRR's ospfd (lanlab/router/ospf.py) needs SYS_ADMIN besides the node's caps
@@ -363,7 +378,7 @@ def lab_router(lab, router) -> dict:
     return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}",
             "hostname": router.name, **ospf,
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
-                        "net.ipv4.conf.default.rp_filter": "0"},
+                        "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": environment, "volumes": volumes,
             "networks": {i.network: {"ipv4_address": str(i.address)} for i in router.interfaces}}
 
@@ -375,14 +390,14 @@ def frr_file(router: str) -> str:
     return f"frr-{router}.conf"
 
 
-def lab_server(lab, server, config: ServiceConfig | None) -> dict:
+def lab_server(lab, server, config: ServiceConfig | None, work: str) -> dict:
     """dhcp or dns, as compose.yaml has them, on the lab file's network and address."""
     subnet = lab.network(server.network).subnet
     environment = {**ready_environment(server.name), "LANLAB_SUBNET": str(subnet)}
     gateway = lab.gateway_address(server.network)
     environment["LANLAB_GATEWAY"] = str(gateway) if gateway is not None else "none"
     state = f"dhcp-leases:{contracts.LEASE_DIR}" if server.name == "dhcp" else f"dns-records:{contracts.RECORDS_DIR}"
-    volumes = [READY_VOLUME, state, f"tsig:{os.path.dirname(contracts.KEY_PATH)}"]
+    volumes = [READY_VOLUME, work, state, f"tsig:{os.path.dirname(contracts.KEY_PATH)}"]
     if config is not None:
         environment[config.variable] = config.path
         volumes.append(f"./{config.filename}:{config.path}:ro")
@@ -391,7 +406,7 @@ def lab_server(lab, server, config: ServiceConfig | None) -> dict:
             "networks": {server.network: {"ipv4_address": str(server.address)}}}
 
 
-def lab_host(lab, host, waiting: dict) -> dict:
+def lab_host(lab, host, waiting: dict, work: str) -> dict:
     subnet = lab.network(host.network).subnet
     environment = {**ready_environment(host.name), "LANLAB_SUBNET": str(subnet)}
     if host.role:
@@ -405,21 +420,22 @@ def lab_host(lab, host, waiting: dict) -> dict:
             environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
     address = host.address or waiting[host.name]
     return {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}", "hostname": host.name,
-            "environment": environment, "volumes": [READY_VOLUME],
+            "environment": environment, "volumes": [READY_VOLUME, work],
             "networks": {host.network: {"ipv4_address": str(address)}}}
 
 
-def render_lab(lab, configs: dict | None = None) -> dict:
-    """The compose file of a lab file (a plain dict; to_yaml writes it)."""
+def render_lab(lab, configs: dict | None = None, work: str = "../../work:/work") -> dict:
+    """The compose file of a lab file (a plain dict; to_yaml writes it). `work`: the
+    learner's workspace mount (work_volume() of the compose file's folder)."""
     configs = configs or {}
     subnets = docker_subnets(lab)
     waiting = {}
     for network in lab.networks:
         waiting.update(waiting_addresses(lab, network, subnets[network.name]))
     containers = len(lab.routers) + len(lab.servers()) + len(lab.hosts)
-    services = {r.name: lab_router(lab, r) for r in lab.routers}
-    services.update({s.name: lab_server(lab, s, configs.get(s.name)) for s in lab.servers()})
-    services.update({h.name: lab_host(lab, h, waiting) for h in lab.hosts})
+    services = {r.name: lab_router(lab, r, work) for r in lab.routers}
+    services.update({s.name: lab_server(lab, s, configs.get(s.name), work) for s in lab.servers()})
+    services.update({h.name: lab_host(lab, h, waiting, work) for h in lab.hosts})
     volumes = {"tsig": {}, "dhcp-leases": {}, "dns-records": {}} if lab.servers() else {}
     return {"x-node": Anchor("node", node_common(health_interval(containers))),
             "services": services,
@@ -431,7 +447,7 @@ def write_labfile(lab, text: str, directory: Path) -> Path:
     """Write a lab file's compose file and everything it mounts; return the compose file.
     Nothing is written if the lab cannot be rendered (the error says why)."""
     configs = servers.configs(lab)
-    compose = to_yaml(render_lab(lab, configs))
+    compose = to_yaml(render_lab(lab, configs, work_volume(directory)))
     directory.mkdir(parents=True, exist_ok=True)
     ready = directory / READY_DIR
     if ready.exists():

@@ -180,7 +180,9 @@ class Lab:
         images.record()
 
     def prepare(self) -> None:
-        """Refuse a plan that collides with this machine's routes; write a generated lab."""
+        """Refuse a plan that collides with this machine's routes; write a generated lab;
+        make the learner's workspace (work/, mounted at /work in every node)."""
+        generate.WORK_DIR.mkdir(exist_ok=True)
         plan = self.plan or (topology.default_plan() if self.files == (ROOT / "compose.yaml",) else None)
         if plan is not None or self.labfile is not None:
             own = self.own_subnets()
