@@ -144,7 +144,8 @@ def plan_mount() -> dict:
 
 
 def node_common(interval: int) -> dict:
-    return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW"], "stop_grace_period": "2s",
+    return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW", "SYS_PTRACE"],
+            "stop_grace_period": "2s",
             "restart": "no",
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": f"{interval}s",
                             "timeout": "3s", "retries": 3, "start_period": "30s"}}

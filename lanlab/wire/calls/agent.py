@@ -1,0 +1,212 @@
+"""Runs inside a node: a command under strace, and optionally strace attached to a server.
+
+    python3 -S agent.py '{"dir": D, "command": "...", "timeout": 30, "server": "tcp:9090"}'
+
+Copied into the node with hook.py (as D/hook/sitecustomize.py) by lanlab/wire/calls/record.py;
+standard library only. Prints one JSON object (the agent's answer, `Answer` below) on stdout.
+
+- The command runs as `strace -f ... -- sh -c COMMAND` with the hook on PYTHONPATH. The trace
+  ends when the command itself ends: a child it forked and left running is detached and
+  killed, as is everything still running at the time limit.
+- A server is found by its listening port (`ss -lnp`), attached with `strace -f -p PID`
+  (every thread) before the command starts, and detached once the command has ended and
+  the server's trace has been quiet for QUIET seconds: the server keeps serving.
+- Without a command (the server is in another node than the command), the agent only
+  attaches, prints "attached" on a line of its own, and detaches once the host has
+  created DIR/done (or at the time limit), then prints its answer.
+Either way, no process stays attached: the answer says so ("detached", from TracerPid).
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+SYSCALLS = ("socket,bind,listen,connect,accept,accept4,sendto,sendmsg,sendmmsg,send,"
+            "recvfrom,recvmsg,recvmmsg,recv,read,write,readv,writev,shutdown,close,sendfile,"
+            "clone,clone3,fork,vfork,execve")
+STRACE = ["strace", "-f", "-ttt", "-yy", "-s", "64", "-e", f"trace={SYSCALLS}",
+          "-e", "signal=none"]
+QUIET = 0.3          # seconds without a new line in the server's trace: it is done
+QUIET_LIMIT = 3.0    # ... but never wait longer than this for it
+ATTACH_LIMIT = 10.0
+POLL = 0.02
+
+
+def listening_pids(server: str) -> list:
+    """Pids of the processes listening on "tcp:PORT", "udp:PORT" or "any" in this node."""
+    proto, _, port = server.partition(":")
+    flags = {"tcp": ["-t"], "udp": ["-u"], "any": ["-t", "-u"]}[proto]
+    query = ["ss", "-Hlnp", *flags] + ([f"sport = :{port}"] if port else [])
+    out = subprocess.run(query, capture_output=True, text=True, timeout=10).stdout
+    return sorted({int(pid) for pid in re.findall(r"pid=(\d+)", out)})
+
+
+def attach(pids: list, out: str) -> subprocess.Popen:
+    """strace attached to every thread of `pids`, once it says so."""
+    argv = [*STRACE, "-o", out] + [arg for pid in pids for arg in ("-p", str(pid))]
+    tracer = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    said = []
+    deadline = time.monotonic() + ATTACH_LIMIT
+    while len([line for line in said if "attached" in line]) < len(pids):
+        line = tracer.stderr.readline()
+        if not line or time.monotonic() > deadline:
+            stop(tracer)
+            raise RuntimeError(" ".join(said).strip() or "strace did not attach")
+        said.append(line.strip())
+        if "ptrace" in line or "Operation not permitted" in line:
+            stop(tracer)
+            raise RuntimeError(line.strip().removeprefix("strace: "))
+    return tracer
+
+
+def stop(tracer: subprocess.Popen) -> None:
+    """strace detaches from every process when interrupted; a kill detaches too."""
+    if tracer.poll() is None:
+        tracer.send_signal(signal.SIGINT)
+        try:
+            tracer.wait(5)
+        except subprocess.TimeoutExpired:
+            tracer.kill()
+            tracer.wait(5)
+
+
+def wait_quiet(path: str) -> None:
+    deadline = time.monotonic() + QUIET_LIMIT
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = os.path.getsize(path) if os.path.exists(path) else 0
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= QUIET:
+            return
+        time.sleep(POLL)
+
+
+def child_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            first = children.read().split()
+        return int(first[0]) if first else None
+    except OSError:
+        return None
+
+
+def traced_pids(path: str) -> set:
+    try:
+        with open(path, errors="replace") as trace:
+            return {int(line.split(None, 1)[0]) for line in trace if line[:1].isdigit()}
+    except OSError:
+        return set()
+
+
+def kill_all(pids) -> list:
+    killed = []
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return killed
+
+
+def run_command(spec: dict, out: str) -> dict:
+    """The command under strace, until it ends or the time limit; then nothing is left."""
+    env = dict(os.environ)
+    hook = os.path.join(spec["dir"], "hook")
+    env["PYTHONPATH"] = hook + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["LANLAB_CALLS_MARKS"] = os.path.join(spec["dir"], "marks.jsonl")
+    argv = [*STRACE, "-o", out, "--", "sh", "-c", spec["command"]]
+    tracer = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=open(out + ".stdout", "wb"),
+                              stderr=open(out + ".stderr", "wb"), env=env,
+                              start_new_session=True)
+    deadline = time.monotonic() + spec["timeout"]
+    top = None
+    while tracer.poll() is None and time.monotonic() < deadline:
+        top = top or child_of(tracer.pid)
+        if top is not None and not os.path.exists(f"/proc/{top}"):
+            break   # the command ended; what it forked must not keep the trace open
+        time.sleep(POLL)
+    timed_out = tracer.poll() is None and time.monotonic() >= deadline
+    left = []
+    if tracer.poll() is None:
+        stop(tracer)
+        left = kill_all(traced_pids(out) - {os.getpid()})
+    return {"timed_out": timed_out, "killed": left, "strace_status": tracer.returncode}
+
+
+def read(path: str) -> str:
+    try:
+        with open(path, errors="replace") as file:
+            return file.read()
+    except OSError:
+        return ""
+
+
+def still_traced(pids: list) -> list:
+    traced = []
+    for pid in pids:
+        for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+            status = read(f"/proc/{pid}/task/{task}/status")
+            if re.search(r"^TracerPid:\s*[1-9]", status, re.M):
+                traced.append(int(task))
+    return traced
+
+
+def tasks_of(pids: list) -> dict:
+    """tid -> pid for every thread of the attached processes."""
+    found = {}
+    for pid in pids:
+        for task in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+            found[task] = pid
+    return found
+
+
+def wait_for_done(spec: dict) -> None:
+    """Attach-only mode: the host says the command has ended by creating DIR/done."""
+    deadline = time.monotonic() + spec["timeout"]
+    done = os.path.join(spec["dir"], "done")
+    while not os.path.exists(done) and time.monotonic() < deadline:
+        time.sleep(POLL)
+
+
+def main(spec: dict) -> dict:
+    """With a command: run it (and trace the server too if it is here). Without: only
+    attach to the server, say "attached" on a line of its own, wait for DIR/done."""
+    answer = {"error": None, "server_pids": [], "server_tasks": {}, "server_strace": "",
+              "detached": True}
+    server_out = os.path.join(spec["dir"], "server.strace")
+    command_out = os.path.join(spec["dir"], "command.strace")
+    tracer = None
+    if spec.get("server"):
+        pids = listening_pids(spec["server"])
+        if not pids:
+            where = spec["server"].replace("any:", "any port").replace(":", " ")
+            return {**answer, "error": f"nothing listens on {where}"}
+        try:
+            tracer = attach(pids, server_out)
+        except RuntimeError as error:
+            return {**answer, "error": f"cannot attach to pid {pids}: {error}"}
+        answer.update(server_pids=pids, server_tasks=tasks_of(pids))
+    try:
+        if spec.get("command") is None:
+            print("attached", flush=True)
+            wait_for_done(spec)
+        else:
+            answer.update(run_command(spec, command_out))
+    finally:
+        if tracer is not None:
+            wait_quiet(server_out)
+            stop(tracer)
+    answer["detached"] = not still_traced(answer["server_pids"])
+    answer.update(command_strace=read(command_out), server_strace=read(server_out),
+                  marks=read(os.path.join(spec["dir"], "marks.jsonl")),
+                  stdout=read(command_out + ".stdout"), stderr=read(command_out + ".stderr"))
+    return answer
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))
