@@ -137,3 +137,17 @@ def test_output_that_is_not_strace_is_refused_in_one_line(text):
 def test_a_mark_cut_short_by_a_kill_is_skipped():
     marks = events.read_marks('{"seq": 1, "pid": 1, "tid": 1, "name": "recv", "file": "a.py", "line": 2}\n{"seq": 2, "pi')
     assert list(marks) == [(1, 1)], "a killed program's last half-written mark is not an error"
+
+
+def test_straces_own_summary_is_kept():
+    text = SERVER + """syscall              calls    errors
+---------------- --------- ---------
+accept4                  2          
+connect                  1         1
+---------------- --------- ---------
+total                    3         1
+"""
+    trace = strace.parse(text)
+    assert trace.counts == {"accept4": (2, 0), "connect": (1, 1)}, \
+        "strace's own count of each syscall is what the recorded calls are checked against"
+    assert len(trace.calls) == 7, "the summary table is not read as calls"

@@ -3,7 +3,8 @@
 The format is strace's (strace(1), version 6): each line is `TID SECONDS.MICRO rest`, where
 rest is `name(arg, arg, ...) = result`, or a call split in two when another thread ran
 in between (`name(arg, <unfinished ...>` ... `<... name resumed>arg) = result`), or
-`+++ exited with N +++` / `+++ killed by SIGKILL +++`. With -yy a descriptor is printed with
+`+++ exited with N +++` / `+++ killed by SIGKILL +++`. With -C the output ends with strace's
+own summary table (calls and errors per syscall), kept as Trace.counts. With -yy a descriptor is printed with
 what it is: `3<TCP:[10.0.0.2:40000->10.0.0.3:9090]>`, `4<UDP:[0.0.0.0:5353]>`,
 `5<TCP:[101915]>` (a socket not yet bound: its inode), `6</etc/hosts>`. Socket addresses
 are `{sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("10.0.0.3")}`.
@@ -22,6 +23,7 @@ DESCRIPTOR = re.compile(r"^(-?\d+)<(.*)>$", re.S)
 RESULT = re.compile(r"^(-?\d+|\?)(?:<(.*)>)?(?:\s+(E[A-Z0-9]+)\b.*)?")
 INET = re.compile(r"sin_port=htons\((\d+)\), sin_addr=inet_addr\(\"([\d.]+)\"\)")
 INET6 = re.compile(r"sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, \"([0-9a-fA-F:.]+)\"")
+SUMMARY = "syscall "   # the header of strace's summary table, after the calls
 NETWORK_KINDS = {"TCP": "tcp", "UDP": "udp", "TCPv6": "tcp", "UDPv6": "udp"}
 
 
@@ -73,6 +75,17 @@ class Exit:
 class Trace:
     calls: list[Syscall] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)   # strace's own -C table
+
+
+def parse_counts(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """strace's summary (`-C -U name,calls,errors`): syscall -> (calls, errors)."""
+    counts = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit() and not line.startswith(("-", "total")):
+            counts[parts[0]] = (int(parts[1]), int(parts[2]) if len(parts) > 2 else 0)
+    return counts
 
 
 def split_args(text: str) -> tuple[list[str], str]:
@@ -128,8 +141,12 @@ def complete(tid: int, t: float, text: str, t_end: float | None = None) -> Sysca
 def parse(text: str) -> Trace:
     """Every syscall and exit in strace's output, in the order they began."""
     trace, pending = Trace(), {}
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
         match = LINE.match(line)
+        if not match and line.startswith(SUMMARY):
+            trace.counts = parse_counts(lines[number:])
+            break
         if not match:
             if line.strip():
                 raise TraceError(f"line {number} is not strace -f -ttt output: {line[:80]!r}")
