@@ -16,9 +16,11 @@ standard library only. Prints one JSON object (the agent's answer, `Answer` belo
   created DIR/done (or at the time limit), then prints its answer.
 Either way, no process stays attached: the answer says so ("detached", from TracerPid).
 """
+import fcntl
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -34,6 +36,7 @@ QUIET = 0.3          # seconds without a new line in the server's trace: it is d
 QUIET_LIMIT = 3.0    # ... but never wait longer than this for it
 ATTACH_LIMIT = 10.0
 POLL = 0.02
+LINGER = 0.5         # seconds strace may take to end after the command has
 
 
 def listening_pids(server: str) -> list:
@@ -86,26 +89,55 @@ def wait_quiet(path: str) -> None:
         time.sleep(POLL)
 
 
-def child_of(pid: int) -> int | None:
+def pidfd(pid: int) -> list:
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            first = children.read().split()
-        return int(first[0]) if first else None
-    except OSError:
-        return None
+        return [os.pidfd_open(pid)]
+    except (ProcessLookupError, OSError):
+        return []
+
+
+def wait_for_end(tracer: subprocess.Popen, said_pid: int, deadline: float) -> None:
+    """Until the command has ended (what it forked must not keep the trace open), strace
+    itself has, or the deadline. The command's shell writes its pid to `said_pid` first; a
+    pidfd becomes readable when its process ends."""
+    ready, _, _ = select.select([said_pid], [], [], max(0.0, deadline - time.monotonic()))
+    text = os.read(said_pid, 32).decode().strip() if ready else ""
+    fds = pidfd(tracer.pid) + (pidfd(int(text)) if text.isdigit() else [])
+    try:
+        if len(fds) == 2:
+            select.select(fds, [], [], max(0.0, deadline - time.monotonic()))
+        else:
+            tracer.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+FORKED = re.compile(r"^\d+\s+[\d.]+\s+(?:(?:clone3?|v?fork)\(|<\.\.\. (?:clone3?|v?fork) resumed>).*\) = (\d+)$")
 
 
 def traced_pids(path: str) -> set:
+    """Every process and thread strace saw: those that made a call, and those forked."""
+    pids = set()
     try:
         with open(path, errors="replace") as trace:
-            return {int(line.split(None, 1)[0]) for line in trace if line[:1].isdigit()}
+            for line in trace:
+                if line[:1].isdigit():
+                    pids.add(int(line.split(None, 1)[0]))
+                    if forked := FORKED.search(line.rstrip()):
+                        pids.add(int(forked.group(1)))
     except OSError:
-        return set()
+        pass
+    return pids
 
 
 def kill_all(pids) -> list:
     killed = []
     for pid in pids:
+        if pid <= 1 or pid == os.getpid():
+            continue
         try:
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
@@ -120,23 +152,36 @@ def run_command(spec: dict, out: str) -> dict:
     hook = os.path.join(spec["dir"], "hook")
     env["PYTHONPATH"] = hook + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["LANLAB_CALLS_MARKS"] = os.path.join(spec["dir"], "marks.jsonl")
-    argv = [*STRACE, "-o", out, "--", "sh", "-c", spec["command"]]
-    tracer = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=open(out + ".stdout", "wb"),
-                              stderr=open(out + ".stderr", "wb"), env=env,
-                              start_new_session=True)
-    deadline = time.monotonic() + spec["timeout"]
-    top = None
-    while tracer.poll() is None and time.monotonic() < deadline:
-        top = top or child_of(tracer.pid)
-        if top is not None and not os.path.exists(f"/proc/{top}"):
-            break   # the command ended; what it forked must not keep the trace open
-        time.sleep(POLL)
-    timed_out = tracer.poll() is None and time.monotonic() >= deadline
+    # The shell says its pid on a pipe, closes it, and runs the command itself (eval).
+    said_pid, write_end = os.pipe()
+    fd = fcntl.fcntl(write_end, fcntl.F_DUPFD, 3)   # the lowest free: one digit, as sh needs
+    os.close(write_end)
+    shell = f'echo $$ >&{fd}; exec {fd}>&-; eval "$0"'
+    # --seccomp-bpf: the kernel stops the command only at the traced syscalls, not at all.
+    argv = [*STRACE, "--seccomp-bpf", "-o", out, "--", "sh", "-c", shell, spec["command"]]
+    began = time.monotonic()
+    with open(out + ".stdout", "wb") as stdout, open(out + ".stderr", "wb") as stderr:
+        tracer = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                  env=env, pass_fds=(fd,), start_new_session=True)
+    os.close(fd)
+    deadline = began + spec["timeout"]
+    try:
+        wait_for_end(tracer, said_pid, deadline)
+    finally:
+        os.close(said_pid)
+    seconds = time.monotonic() - began
+    timed_out = time.monotonic() >= deadline
+    if not timed_out:
+        try:
+            tracer.wait(LINGER)   # strace ends by itself unless the command left children
+        except subprocess.TimeoutExpired:
+            pass
     left = []
     if tracer.poll() is None:
         stop(tracer)
         left = kill_all(traced_pids(out) - {os.getpid()})
-    return {"timed_out": timed_out, "killed": left, "strace_status": tracer.returncode}
+    return {"timed_out": timed_out, "killed": left, "strace_status": tracer.returncode,
+            "seconds": seconds}
 
 
 def read(path: str) -> str:

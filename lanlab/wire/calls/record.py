@@ -54,6 +54,16 @@ class Recording:
     timed_out: bool = False
     killed: list[int] = field(default_factory=list)
     detached: bool = True
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # strace's own, the command's
+    seconds: float = 0.0     # the command's run time under strace, measured in the node
+
+
+def record_in_lab(lab, node: str, command: str, server: str | None = None,
+                  timeout: float = 60) -> Recording:
+    """`record` by node names: `SERVER=files:9090` is given as server="files:9090"."""
+    parsed = Server.parse(server) if server else None
+    return record(lab.container(node), node, command, timeout,
+                  lab.container(parsed.node) if parsed else None, parsed)
 
 
 def bundle(folder: str) -> bytes:
@@ -101,7 +111,7 @@ def record(container, node: str, command: str, timeout: float = 60,
     """Run `command` in `container` (node `node`) with its socket calls recorded."""
     spec = {"dir": f"/tmp/lanlab-calls-{secrets.token_hex(4)}", "command": command,
             "timeout": timeout, "server": None}
-    if server is not None and server_container is not container:
+    if server is not None and server_container.id != container.id:
         return record_with_server(container, node, spec, server_container, server)
     if server is not None:
         spec["server"] = server.spec()
@@ -124,7 +134,7 @@ def recording(answer: dict, node: str, server_node: str | None,
     calls.sort(key=lambda e: e["t"])
     return Recording(exit_status(trace), answer.get("stdout", ""), answer.get("stderr", ""),
                      calls, answer.get("timed_out", False), answer.get("killed", []),
-                     server_answer.get("detached", True))
+                     server_answer.get("detached", True), trace.counts, answer.get("seconds", 0.0))
 
 
 def start_attached(container, spec: dict) -> tuple[threading.Thread, dict]:

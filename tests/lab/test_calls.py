@@ -1,0 +1,184 @@
+"""Socket calls recorded in the running lab (lanlab/wire/calls): the course's clients traced
+in alice, the file server attached on files, strace's own count as the referee, and
+programs that crash, hang or fork."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from lanlab.control.errors import LabError
+from lanlab.wire.calls import record
+
+sys.path.insert(0, str(Path(__file__).parent))
+import course  # noqa: E402
+
+FOLDER = "/tmp/course-calls"
+SOCKET_ONLY = ("socket", "connect", "bind", "listen", "accept4", "sendto", "recvfrom", "shutdown")
+
+
+def address_of(node, name) -> str:
+    out = node(name).ok("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1")
+    return out.strip()
+
+
+@pytest.fixture
+def folder(node):
+    yield FOLDER
+    node("alice").sh(f"rm -rf {FOLDER}")
+
+
+def ours(recording, node_name: str, filename: str) -> list[dict]:
+    return [c for c in recording.calls if c["node"] == node_name and c["file"]
+            and c["file"].endswith(filename)]
+
+
+def test_course_tcp_client_calls_are_named_with_their_lines(lab, node, folder):
+    files = address_of(node, "files")
+    text, lines = course.script("download_client.py", "SERVER_IP", files)
+    course.put(node("alice").container, folder, "download_client.py", text)
+    got = record.record_in_lab(lab, "alice", f"cd {folder} && echo hello.txt | python3 download_client.py")
+    size = int(node("files").ok("stat -c %s /srv/files/hello.txt"))
+    assert got.status == 0 and f"Received {size} bytes" in got.stdout, \
+        f"the traced client runs as it would untraced: {got.status} {got.stdout} {got.stderr}"
+    calls = ours(got, "alice", "download_client.py")
+    names = [c["name"] for c in calls]
+    assert names[:3] == ["socket", "connect", "send"] and names[-1] == "close" and "recv" in names, \
+        f"the script's own calls, in its order: {names}"
+    by_name = {c["name"]: c for c in calls}
+    for name, code in (("socket", "socket(AF_INET"), ("connect", ".connect("),
+                       ("send", ".send("), ("recv", ".recv(1024)"), ("close", ".close()")):
+        assert by_name[name]["line"] == course.line_of(lines, code), \
+            f"{name} is placed at the script's line that calls it"
+    connect, send = by_name["connect"], by_name["send"]
+    assert connect["args"]["address"] == f"{files}:9090" and connect["result"] == 0, \
+        "connect names the server and succeeded"
+    assert send["args"]["bytes"] == len("hello.txt") == send["result"], "send wrote the file name"
+    recvs = [c for c in calls if c["name"] == "recv"]
+    assert all(c["args"]["bufsize"] == 1024 for c in recvs) and sum(c["result"] for c in recvs) == size, \
+        "the recv(1024) calls add up to the file, and the last one read 0: the close"
+    assert recvs[-1]["result"] == 0, "the loop ends on a recv that returns 0 bytes"
+    assert len({c["local"] for c in calls if c["name"] != "socket"}) == 1 and \
+        connect["remote"] == f"{files}:9090", "every call acts on the one connection"
+
+
+def test_unbound_udp_sender_run_twice_gets_two_source_ports(lab, node, folder):
+    alice = address_of(node, "alice")
+    text, lines = course.script("udp_sender.py", "SERVER_IP", alice)
+    course.put(node("bob").container, folder, "udp_sender.py", text)
+    try:
+        runs = [record.record_in_lab(lab, "bob", f"cd {folder} && printf 'hi\\nexit\\n' | python3 udp_sender.py")
+                for _ in range(2)]
+    finally:
+        node("bob").sh(f"rm -rf {folder}")
+    sends = [[c for c in ours(run, "bob", "udp_sender.py") if c["name"] == "sendto"] for run in runs]
+    assert [len(s) for s in sends] == [1, 1], f"one sendto row per run: {sends}"
+    first, second = sends[0][0], sends[1][0]
+    assert first["line"] == course.line_of(lines, ".sendto(") and first["args"]["address"] == f"{alice}:9090", \
+        "the row is at the script's sendto line, to alice's chat port"
+    ports = [s["local"].rsplit(":", 1)[1] for s in (first, second)]
+    assert all(p.isdigit() and p != "0" for p in ports) and ports[0] != ports[1], \
+        f"a socket sending without bind gets a new port from the kernel each run: {ports}"
+
+
+def test_one_recv_reads_1024_bytes_of_what_the_server_sent(lab, node, folder):
+    text, lines = course.script("download_one_recv.py", "SERVER_IP", address_of(node, "files"))
+    course.put(node("alice").container, folder, "download_one_recv.py", text)
+    got = record.record_in_lab(lab, "alice", f"cd {folder} && echo big.bin | python3 download_one_recv.py",
+                               server="files:9090")
+    recv = [c for c in ours(got, "alice", "download_one_recv.py") if c["name"] == "recv"]
+    assert len(recv) == 1 and recv[0]["args"]["bufsize"] == 1024 and recv[0]["result"] == 1024, \
+        f"one recv(1024) reads 1024 bytes, not the file: {recv}"
+    sent = sum(c["result"] or 0 for c in got.calls if c["node"] == "files" and c["name"] == "sendfile")
+    assert sent > 64 * 1024, f"while the server had sent far more ({sent} bytes) before the close"
+
+
+def test_attached_server_shows_accept_and_sendfile_and_keeps_serving(lab, node):
+    got = record.record_in_lab(lab, "alice", "fetch files:hello.txt", server="files:9090")
+    assert got.status == 0, f"the fetch works while the server is traced: {got.stdout} {got.stderr}"
+    server = [c for c in got.calls if c["node"] == "files"]
+    names = [c["name"] for c in server]
+    assert "accept" in names and "sendfile" in names, f"the server's accept and sendfile rows: {names}"
+    accept = server[names.index("accept")]
+    sendfile = server[names.index("sendfile")]
+    alice = address_of(node, "alice")
+    assert accept["remote"].startswith(f"{alice}:") and sendfile["remote"] == accept["remote"], \
+        "the server accepted alice's connection and sent the file on it"
+    assert sendfile["thread"] != accept["thread"] and sendfile["pid"] == accept["pid"], \
+        "one thread accepts, another (of the same process) serves the connection"
+    assert got.detached, "strace has left the server"
+    traced = node("files").sh("grep -l '^TracerPid:[[:space:]]*[1-9]' /proc/[0-9]*/task/*/status").out
+    assert traced.strip() == "", f"no process in files is still traced: {traced}"
+    again = node("alice").sh("fetch files:hello.txt", timeout=30)
+    assert again.ok, f"the server keeps serving after the trace: {again.out}{again.err}"
+
+
+def test_recorded_calls_agree_with_straces_own_count(lab, node):
+    """netcat, a program no one here wrote, under the recorder; strace's own summary of the
+    same run counts each syscall: the calls on network sockets must be those."""
+    files = address_of(node, "files")
+    got = record.record_in_lab(lab, "alice", f"printf hello.txt | nc -N -n -w 5 {files} 9090 > /dev/null")
+    assert got.status == 0, f"nc fetched hello.txt: {got.stderr}"
+    for name in SOCKET_ONLY:
+        recorded = [c for c in got.calls if c["syscall"] == name]
+        calls, errors = got.counts.get(name, (0, 0))
+        assert sum(c["syscalls"] for c in recorded) == calls, \
+            f"{name}: strace counted {calls}, the recording has {len(recorded)}"
+        assert sum(1 for c in recorded if c["error"]) == errors, f"{name}: strace counted {errors} errors"
+    assert got.counts.get("connect", (0, 0))[0] >= 1, "the comparison saw at least the connect"
+
+
+def test_a_crashing_program_keeps_its_calls(lab, node):
+    files = address_of(node, "files")
+    program = ("import socket; s = socket.create_connection(('%s', 9090)); s.send(b'hello.txt'); "
+               "raise SystemExit('crash after send')" % files)
+    got = record.record_in_lab(lab, "alice", f'python3 -c "{program}"')
+    assert got.status == 1 and "crash after send" in got.stderr, "the crash and its message are shown"
+    assert [c["name"] for c in got.calls if c["file"] == "<string>"][-2:] == ["connect", "send"], \
+        "the calls up to the crash are recorded, with the program's names"
+
+
+def gone(node, pid: str) -> str:
+    """'' when the process is gone and nothing in alice is traced; else what is left."""
+    return node("alice").sh(f"test -e /proc/{pid} && echo {pid} alive; "
+                            "grep -l '^TracerPid:[[:space:]]*[1-9]' /proc/[0-9]*/task/*/status").out.strip()
+
+
+def test_a_hanging_program_is_stopped_at_the_time_limit(lab, node):
+    program = ("import os, socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+               "s.bind(('', 9191)); print(os.getpid(), flush=True); s.recvfrom(1024)")
+    got = record.record_in_lab(lab, "alice", f'python3 -c "{program}"', timeout=3)
+    assert got.timed_out and got.killed, "the program is killed at the time limit"
+    last = got.calls[-1]
+    assert (last["name"], last["error"]) == ("recvfrom", "unfinished"), \
+        "the call it hung in is shown, unfinished"
+    left = gone(node, got.stdout.split()[0])
+    assert left == "", f"nothing of the trace is left running or attached in alice: {left}"
+
+
+def test_a_program_that_forks_ends_the_trace_when_it_ends(lab, node):
+    program = ("import os, socket, time\n"
+               "r, w = os.pipe()\n"
+               "if os.fork() == 0:\n"
+               "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 9192))\n"
+               "    os.write(w, str(os.getpid()).encode()); time.sleep(600)\n"
+               "print('child', os.read(r, 20).decode(), flush=True)\n"
+               "print('parent done', flush=True)\n")
+    course.put(node("alice").container, FOLDER, "forks.py", program)
+    try:
+        got = record.record_in_lab(lab, "alice", f"python3 {FOLDER}/forks.py", timeout=60)
+    finally:
+        node("alice").sh(f"rm -rf {FOLDER}")
+    assert got.status == 0 and "parent done" in got.stdout and not got.timed_out, \
+        "the trace ends when the command ends, not when its forked child does"
+    child = got.stdout.split()[1]
+    assert any(c["name"] == "bind" and c["pid"] == int(child) for c in got.calls), \
+        "the forked child's calls are recorded too, under its own pid"
+    left = gone(node, child)
+    assert left == "", f"the child the trace left is killed, nothing stays attached: {left}"
+
+
+def test_a_server_that_is_not_there_is_one_clear_error(lab):
+    with pytest.raises(LabError, match="nothing listens on tcp 9999"):
+        record.record_in_lab(lab, "alice", "true", server="files:9999")
