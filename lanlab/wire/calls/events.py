@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from lanlab.wire.calls import strace
@@ -217,8 +218,11 @@ def resolver_event(node: str, pid: int, mark: Mark, end: Mark | None) -> dict:
 
 
 def build(trace: strace.Trace, node: str, marks: dict | None = None,
-          known_pids: dict[int, int] | None = None, keep_unfinished: bool = True) -> list[dict]:
-    """Call events, in the order the calls began."""
+          known_pids: dict[int, int] | None = None, keep_unfinished: bool = True,
+          left_out: Counter | None = None) -> list[dict]:
+    """Call events, in the order the calls began. `left_out` counts, by syscall, the socket
+    calls that are not the network's (a Unix or netlink socket)."""
+    left_out = Counter() if left_out is None else left_out
     marks = marks or {}
     pids = process_of(trace.calls, known_pids or {})
     sockets = Sockets()
@@ -247,6 +251,8 @@ def build(trace: strace.Trace, node: str, marks: dict | None = None,
             sockets.close(pid, fd)
             entry = sockets.entry(pid, fd, described)
         if entry is None or strace.NETWORK_KINDS.get(entry["kind"]) is None:
+            if entry is not None or call.name not in SEND | RECV | {"close"}:
+                left_out[call.name] += 1
             continue
         if call.name == "close":
             sockets.close(pid, fd)

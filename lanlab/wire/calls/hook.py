@@ -90,7 +90,8 @@ def addresses(result) -> list:
 def make_profile(marks: Marks):
     def profile(frame, event, arg):
         if event == "return" and frame.f_code.co_name == "getaddrinfo" \
-                and frame.f_code.co_filename == SOCKET_FILE:
+                and frame.f_code.co_filename == SOCKET_FILE \
+                and frame.f_back is not None and frame.f_back.f_code.co_filename != SOCKET_FILE:
             marks.write({"name": "getaddrinfo", "phase": "return", "result": addresses(arg)})
             return
         name = socket_call(frame, event, arg)

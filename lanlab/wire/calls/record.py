@@ -12,6 +12,7 @@ import json
 import secrets
 import tarfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,8 @@ class Recording:
     detached: bool = True
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # strace's own, the command's
     seconds: float = 0.0     # the command's run time under strace, measured in the node
+    parsed: Counter = field(default_factory=Counter)    # syscalls read from strace's output
+    left_out: Counter = field(default_factory=Counter)  # socket calls not on TCP/UDP sockets
 
 
 def record_in_lab(lab, node: str, command: str, server: str | None = None,
@@ -125,7 +128,8 @@ def recording(answer: dict, node: str, server_node: str | None,
               server_answer: dict | None = None) -> Recording:
     marks = events.read_marks(answer.get("marks", ""))
     trace = strace.parse(answer.get("command_strace", ""))
-    calls = events.build(trace, node, marks)
+    left_out = Counter()
+    calls = events.build(trace, node, marks, left_out=left_out)
     server_answer = server_answer or answer
     if server_node and server_answer.get("server_strace"):
         known = {int(t): int(p) for t, p in server_answer.get("server_tasks", {}).items()}
@@ -134,7 +138,8 @@ def recording(answer: dict, node: str, server_node: str | None,
     calls.sort(key=lambda e: e["t"])
     return Recording(exit_status(trace), answer.get("stdout", ""), answer.get("stderr", ""),
                      calls, answer.get("timed_out", False), answer.get("killed", []),
-                     server_answer.get("detached", True), trace.counts, answer.get("seconds", 0.0))
+                     server_answer.get("detached", True), trace.counts, answer.get("seconds", 0.0),
+                     Counter(call.name for call in trace.calls), left_out)
 
 
 def start_attached(container, spec: dict) -> tuple[threading.Thread, dict]:
