@@ -47,26 +47,32 @@ class Packet:
     dst_node: str | None = None
 
 
-def layer_fields(frame: dict, *names: str) -> dict:
-    for layer in frame.get("layers", []):
-        if layer.get("name", "").lower() in names:
-            return layer.get("fields", {})
+def layer_fields(frame: dict, name: str) -> dict:
+    for layer in frame.get("layers") or []:
+        if layer.get("name") == name:
+            return layer.get("fields") or {}
     return {}
 
 
+def payload_length(frame: dict) -> int:
+    """TCP: the IP total length less both headers; UDP: its length less its header."""
+    ip, tcp, udp = layer_fields(frame, "IP"), layer_fields(frame, "TCP"), layer_fields(frame, "UDP")
+    if tcp:
+        return max(0, int(ip.get("len") or 0) - 4 * int(ip.get("ihl") or 5) - 4 * int(tcp.get("dataofs") or 5))
+    return max(0, int(udp.get("len") or 8) - 8)
+
+
 def packet_of(index: int, frame: dict, t0: float) -> Packet | None:
-    transport = layer_fields(frame, "tcp") or layer_fields(frame, "udp")
+    tcp, udp = layer_fields(frame, "TCP"), layer_fields(frame, "UDP")
+    transport = tcp or udp
     if not transport or not frame.get("src_ip"):
         return None
-    tcp = bool(layer_fields(frame, "tcp"))
     return Packet(
         index, t0 + frame["t"], frame.get("hop"), "tcp" if tcp else "udp",
-        (frame["src_ip"], int(transport.get("sport", 0))),
-        (frame["dst_ip"], int(transport.get("dport", 0))),
-        flags=str(transport.get("flags", "")) if tcp else "",
-        seq=int(transport.get("seq", 0) or 0) if tcp else 0,
-        length=int(transport.get("len", 0) or 0),
-        src_node=frame.get("src_node"), dst_node=frame.get("dst_node"))
+        (frame["src_ip"], int(transport.get("sport") or 0)),
+        (frame["dst_ip"], int(transport.get("dport") or 0)),
+        flags=str(tcp.get("flags") or ""), seq=int(tcp.get("seq") or 0),
+        length=payload_length(frame), src_node=frame.get("src_node"), dst_node=frame.get("dst_node"))
 
 
 def endpoint(text: str | None) -> tuple[str, int] | None:
