@@ -114,3 +114,24 @@ def test_getaddrinfo_is_joined_to_the_dns_question_and_answer_while_it_ran():
     join.join([resolver], frames, T0)
     assert resolver["hops"] == [frames[0]["hop"], frames[1]["hop"]], \
         "the question and answer while getaddrinfo ran, not a later one"
+
+
+def test_call_rows_sit_in_the_ladder_at_their_time_beside_their_frames():
+    from lanlab.wire import ladder
+    from lanlab.wire.calls import rows  # noqa: F401 - registers the call rows
+    frames = frames_of(tcp_packets())
+    calls = join.place([call("connect", -0.0005, summary="client.py:5 connect(172.16.13.100:9090) = 0")],
+                       frames, T0)
+    view = ladder.LadderLab(members=ladder.members_of([]))
+    events = [*(lab_frame for lab_frame in map(frame_from, frames)), *calls]
+    text = ladder.render_text(ladder.rows_of(events, view), ["alice", "router", "files"], view)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "client.py:5 connect(" in line)
+    assert "SYN" in lines[at + 1] and "alice" in lines[at], "the call's row comes just before the SYN it sent"
+    assert f"hops {', '.join(str(h) for h in calls[0]['hops'])}" in lines[at], \
+        "the row names the hops of its frames"
+
+
+def frame_from(data: dict):
+    from lanlab.wire.frames import frame_from_json
+    return frame_from_json(data)

@@ -204,3 +204,14 @@ def join(calls: list[dict], frames: list[dict], t0: float) -> list[dict]:
     for group in sockets.values():
         join_tcp(group, packets)
     return calls
+
+
+def place(calls: list[dict], frames: list, zero: float) -> list[dict]:
+    """The calls joined to the trace's frames (Frame objects or their JSON), their times
+    then counted, like the frames', from the first frame (wall-clock time `zero`)."""
+    join(calls, [f if isinstance(f, dict) else f.to_json() for f in frames], zero)
+    for call in calls:
+        call["t"] = round(call["t"] - zero, 6)
+        if call.get("t_end") is not None:
+            call["t_end"] = round(call["t_end"] - zero, 6)
+    return calls

@@ -12,6 +12,7 @@ import json
 import secrets
 import tarfile
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,22 @@ class Recording:
     seconds: float = 0.0     # the command's run time under strace, measured in the node
     parsed: Counter = field(default_factory=Counter)    # syscalls read from strace's output
     left_out: Counter = field(default_factory=Counter)  # socket calls not on TCP/UDP sockets
+
+
+def traced(container_id: str, node: str, command: str, server: Server | None,
+           server_container_id: str | None, timeout: float):
+    """`make trace ... CALLS=1`: the command as the trace shows it (lanlab/wire/frames.py's
+    Command, wall-clock times) and its call events (wall-clock times too)."""
+    from lanlab.control.lab import client
+    from lanlab.wire.frames import Command
+    containers = client().containers
+    started = time.time()
+    got = record(containers.get(container_id), node, command, timeout,
+                 containers.get(server_container_id) if server_container_id else None, server)
+    output = got.stdout + got.stderr
+    if got.timed_out:
+        output += f"\n(stopped at the time limit of {timeout:.0f} s; the calls up to then are shown)"
+    return Command(node, command, None if got.timed_out else got.status, output, started, time.time()), got.calls
 
 
 def record_in_lab(lab, node: str, command: str, server: str | None = None,
