@@ -3,6 +3,9 @@ in alice, the file server attached on files, strace's own count as the referee, 
 programs that crash, hang or fork."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from lanlab.wire.calls import record
 sys.path.insert(0, str(Path(__file__).parent))
 import course  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = "/tmp/course-calls"
 SOCKET_ONLY = ("socket", "connect", "bind", "listen", "accept4", "sendto", "recvfrom", "shutdown")
 
@@ -187,3 +191,108 @@ def test_a_program_that_forks_ends_the_trace_when_it_ends(lab, node):
 def test_a_server_that_is_not_there_is_one_clear_error(lab):
     with pytest.raises(LabError, match="nothing listens on tcp 9999"):
         record.record_in_lab(lab, "alice", "true", server="files:9999")
+
+
+# --- in the ladder: `make trace ... CALLS=1`, the calls joined to the frames -------------------
+
+def make_trace(tmp_path, node_name: str, command: str, server: str | None = None) -> tuple[list[dict], str]:
+    """`make trace NODE=.. CMD=.. CALLS=1 [SERVER=..] JSON=..`, as a learner types it: the
+    trace's events and what it printed."""
+    out = tmp_path / "trace.json"
+    argv = ["make", "-s", "trace", f"NODE={node_name}", f"CMD={command}", "CALLS=1", f"JSON={out}",
+            f"OUT={tmp_path / 'pcap'}"] + ([f"SERVER={server}"] if server else [])
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=400, env=os.environ)
+    assert out.exists(), f"make trace wrote its JSON: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    return json.loads(out.read_text()), done.stdout + done.stderr
+
+
+def frames_of_hops(events: list[dict], hops: list, network_of_node: str) -> list[dict]:
+    """The frames of these hops as seen at the node (its own network)."""
+    return [e for e in events if e["kind"] == "frame" and e["hop"] in hops
+            and network_of_node in (e["src_node"], e["dst_node"])]
+
+
+def tcp_fields(frame: dict) -> dict:
+    return next(layer["fields"] for layer in frame["layers"] if layer["name"] == "TCP")
+
+
+def tcp_payload(frame: dict) -> int:
+    ip = next(layer["fields"] for layer in frame["layers"] if layer["name"] == "IP")
+    return ip["len"] - 4 * ip["ihl"] - 4 * tcp_fields(frame)["dataofs"]
+
+
+def test_course_tcp_client_in_the_ladder_connect_send_close(tmp_path, node, folder):
+    files = address_of(node, "files")
+    text, lines = course.script("download_client.py", "SERVER_IP", files)
+    course.put(node("alice").container, folder, "download_client.py", text)
+    events, printed = make_trace(tmp_path, "alice", f"cd {folder} && echo hello.txt | python3 download_client.py")
+    calls = [e for e in events if e["kind"] == "call" and (e["file"] or "").endswith("download_client.py")]
+    by_name = {c["name"]: c for c in calls}
+    connect = frames_of_hops(events, by_name["connect"]["hops"], "alice")
+    flags = [str(tcp_fields(f)["flags"]) for f in connect]
+    assert flags == ["S", "SA", "A"], f"connect is the three-way handshake, SYN, SYN-ACK, ACK: {flags}"
+    send = frames_of_hops(events, by_name["send"]["hops"], "alice")
+    assert len(send) == 1 and tcp_payload(send[0]) == len("hello.txt") == by_name["send"]["result"], \
+        "send of the 9-byte file name is one data segment of 9 bytes"
+    close = frames_of_hops(events, by_name["close"]["hops"], "alice")
+    assert len(close) == 1 and "F" in str(tcp_fields(close[0])["flags"]), "close is the client's FIN"
+    row = f"download_client.py:{course.line_of(lines, '.connect(')} connect({files}:9090) = 0"
+    assert row in printed, f"the ladder shows the call beside the learner's line: {row}"
+
+
+def test_unbound_sender_in_the_ladder_two_datagrams_from_two_ports(tmp_path, node, folder):
+    alice = address_of(node, "alice")
+    text, _ = course.script("udp_sender.py", "SERVER_IP", alice)
+    course.put(node("bob").container, folder, "udp_sender.py", text)
+    ports = []
+    try:
+        for run in range(2):
+            events, _ = make_trace(tmp_path, "bob", f"cd {folder} && printf 'hi\\nexit\\n' | python3 udp_sender.py")
+            sendto = [e for e in events if e["kind"] == "call" and e["name"] == "sendto"]
+            assert len(sendto) == 1, f"one sendto row: {sendto}"
+            datagram = frames_of_hops(events, sendto[0]["hops"], "bob")
+            assert len(datagram) == 1 and datagram[0]["dst_ip"] == alice, "sendto is the one datagram to alice"
+            udp = next(layer["fields"] for layer in datagram[0]["layers"] if layer["name"] == "UDP")
+            assert udp["len"] - 8 == 2 and str(udp["sport"]) == sendto[0]["local"].rsplit(":", 1)[1], \
+                "of the 2 bytes sent, from the port the call's row names"
+            ports.append(udp["sport"])
+    finally:
+        node("bob").sh(f"rm -rf {folder}")
+    assert ports[0] != ports[1], f"each run of an unbound sender gets a new source port: {ports}"
+
+
+def test_one_recv_row_says_1024_while_the_frames_carry_the_whole_file(tmp_path, node, folder):
+    """A file of 5000 bytes, served for this test: more than one recv(1024) reads, little
+    enough to arrive whole before the client closes."""
+    name, size = "calls-5000.txt", 5000
+    node("files").ok(f"python3 -c \"open('/srv/files/{name}', 'w').write(('x' * 99 + chr(10)) * 50)\"")
+    text, _ = course.script("download_one_recv.py", "SERVER_IP", address_of(node, "files"))
+    course.put(node("alice").container, folder, "download_one_recv.py", text)
+    try:
+        events, printed = make_trace(tmp_path, "alice", f"cd {folder} && echo {name} | python3 download_one_recv.py")
+    finally:
+        node("files").sh(f"rm -f /srv/files/{name}")
+    recv = [e for e in events if e["kind"] == "call" and e["name"] == "recv"]
+    assert len(recv) == 1 and recv[0]["result"] == 1024 and "recv(1024) = 1024" in printed, \
+        "the one recv row says it read 1024 bytes"
+    connect = next(e for e in events if e["kind"] == "call" and e["name"] == "connect")
+    local = connect["local"].rsplit(":", 1)[1]
+    carried = sum(tcp_payload(f) for f in events if f["kind"] == "frame" and f["proto"] == "tcp"
+                  and f["dst_node"] == "alice" and str(tcp_fields(f)["dport"]) == local)
+    assert carried == size, f"while the frames brought alice the whole file, {size} bytes: {carried}"
+
+
+def test_server_calls_in_the_ladder_and_the_server_serves_on(tmp_path, node):
+    events, printed = make_trace(tmp_path, "alice", "fetch files:hello.txt", server="files:9090")
+    server = [e for e in events if e["kind"] == "call" and e["node"] == "files"]
+    names = [c["name"] for c in server]
+    assert "accept" in names and "sendfile" in names, f"the server's accept and sendfile rows: {names}"
+    accept = server[names.index("accept")]
+    handshake = frames_of_hops(events, accept["hops"], "files")
+    assert [str(tcp_fields(f)["flags"]) for f in handshake] == ["S", "SA", "A"], \
+        "the server's accept is joined to the handshake of the connection it returned"
+    sendfile = server[names.index("sendfile")]
+    assert "sendfile(" in printed and frames_of_hops(events, sendfile["hops"], "files"), \
+        "the sendfile row is drawn, joined to the segments that carried the file"
+    again = node("alice").sh("fetch files:hello.txt", timeout=30)
+    assert again.ok, f"the server keeps serving after the trace: {again.out}{again.err}"
