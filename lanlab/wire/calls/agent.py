@@ -151,7 +151,8 @@ def run_command(spec: dict, out: str) -> dict:
     env = dict(os.environ)
     hook = os.path.join(spec["dir"], "hook")
     env["PYTHONPATH"] = hook + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["LANLAB_CALLS_MARKS"] = os.path.join(spec["dir"], "marks.jsonl")
+    env["LANLAB_CALLS_MARKS"] = os.path.join(spec["dir"], "marks")
+    os.makedirs(env["LANLAB_CALLS_MARKS"], exist_ok=True)
     # The shell says its pid on a pipe, closes it, and runs the command itself (eval).
     said_pid, write_end = os.pipe()
     fd = fcntl.fcntl(write_end, fcntl.F_DUPFD, 3)   # the lowest free: one digit, as sh needs
@@ -190,6 +191,12 @@ def read(path: str) -> str:
             return file.read()
     except OSError:
         return ""
+
+
+def read_marks(folder: str) -> str:
+    """Every process's marks (hook.py), without the unused, zeroed end of each file."""
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    return "\n".join(read(os.path.join(folder, name)).rstrip("\0") for name in names)
 
 
 def still_traced(pids: list) -> list:
@@ -249,7 +256,7 @@ def main(spec: dict) -> dict:
             stop(tracer)
     answer["detached"] = not still_traced(answer["server_pids"])
     answer.update(command_strace=read(command_out), server_strace=read(server_out),
-                  marks=read(os.path.join(spec["dir"], "marks.jsonl")),
+                  marks=read_marks(os.path.join(spec["dir"], "marks")),
                   stdout=read(command_out + ".stdout"), stderr=read(command_out + ".stderr"))
     return answer
 

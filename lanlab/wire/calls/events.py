@@ -8,25 +8,24 @@ One event per socket call (the JSON of docs/wire.md, "Call events"):
 
 Only TCP and UDP sockets count (IPv4 and IPv6): a read of a file, a Unix socket to nscd,
 the netlink question getaddrinfo asks the kernel are not the network's. For a Python
-program the start-up hook (hook.py) wrote a mark before each call into the socket API,
-and strace recorded that write in the same thread: each syscall after a mark, of a kind
-that call makes (EXPECTED), is that call's, and takes its name (`recv`, not `recvfrom`)
-and the program's file and line. The syscalls of one call on one socket make one event
+program the start-up hook (hook.py) noted a mark, with the wall-clock time, just before
+each call into the socket API: each syscall of the same thread after a mark (strace's
+time is taken once the syscall has begun, so after the mark's), of a kind that call makes
+(EXPECTED), is that call's, and takes its name (`recv`, not `recvfrom`) and the
+program's file and line. The syscalls of one call on one socket make one event
 (sendall's several sendto). getaddrinfo is the C library's, not a syscall: its event spans
 its two marks, and the resolver's syscalls inside it are folded into it.
 """
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from lanlab.wire.calls import strace
 from lanlab.wire.calls.strace import Socket, Syscall
 
-MARKS_FILE = "marks.jsonl"
-MARK_HEAD = re.compile(r'seq\\": (\d+), \\"pid\\": (\d+)')
+CLOCK = 1e-6   # strace prints microseconds: a mark may look up to 1 us later than its syscall
 SEND = {"sendto", "send", "write", "writev", "sendmsg"}
 RECV = {"recvfrom", "recv", "read", "readv", "recvmsg"}
 EXPECTED = {
@@ -58,31 +57,21 @@ class Mark:
     t: float = 0.0
 
 
-def read_marks(text: str) -> dict[tuple[int, int], Mark]:
-    """The marks file: (pid, seq) -> Mark. A line cut short by a kill is skipped."""
-    marks = {}
+def read_marks(text: str) -> dict[int, list[Mark]]:
+    """The hook's marks: thread -> its marks in time order. A line cut short by a kill is skipped."""
+    marks: dict[int, list[Mark]] = {}
     for line in text.splitlines():
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+            mark = Mark(record["pid"], record["tid"], record["name"], record.get("file"),
+                        record.get("line"), record.get("phase", "call"), record.get("result", []),
+                        record.get("host"), record.get("port"), float(record["t"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             continue
-        marks[(record["pid"], record["seq"])] = Mark(
-            record["pid"], record["tid"], record["name"], record.get("file"), record.get("line"),
-            record.get("phase", "call"), record.get("result", []), record.get("host"),
-            record.get("port"))
+        marks.setdefault(mark.tid, []).append(mark)
+    for each in marks.values():
+        each.sort(key=lambda m: m.t)
     return marks
-
-
-def mark_of(call: Syscall, marks: dict) -> Mark | None:
-    """The mark this write(2) wrote, when it is one."""
-    fd, path = call.fd()
-    if call.name != "write" or not path or not path.endswith(MARKS_FILE) or len(call.args) < 2:
-        return None
-    match = MARK_HEAD.search(call.args[1])
-    mark = marks.get((int(match.group(2)), int(match.group(1)))) if match else None
-    if mark is not None:
-        mark.t = call.t
-    return mark
 
 
 def process_of(calls: list[Syscall], known: dict[int, int]) -> dict[int, int]:
@@ -217,32 +206,56 @@ def resolver_event(node: str, pid: int, mark: Mark, end: Mark | None) -> dict:
     return event
 
 
+class Marked:
+    """Walks each thread's marks alongside its syscalls: which call is the program's now,
+    and getaddrinfo's span, which becomes an event of its own."""
+
+    def __init__(self, node: str, marks: dict[int, list[Mark]]):
+        self.node = node
+        self.pending = {tid: list(reversed(each)) for tid, each in marks.items()}
+        self.current: dict[int, Mark | None] = {}
+        self.resolving: dict[int, Mark] = {}
+        self.events: list[dict] = []
+
+    def until(self, tid: int, t: float) -> Mark | None:
+        """Take this thread's marks up to time t; the program's call now, if any."""
+        pending = self.pending.get(tid, [])
+        while pending and pending[-1].t <= t + CLOCK:
+            self.take(pending.pop())
+        return self.current.get(tid)
+
+    def take(self, mark: Mark) -> None:
+        if mark.name == "getaddrinfo" and mark.phase == "call":
+            self.resolving[mark.tid] = mark
+        elif mark.name == "getaddrinfo":
+            began = self.resolving.pop(mark.tid, None)
+            if began is not None:
+                self.events.append(resolver_event(self.node, mark.pid, began, mark))
+        self.current[mark.tid] = mark if mark.phase == "call" else None
+
+    def finish(self) -> list[dict]:
+        for tid in list(self.pending):
+            self.until(tid, float("inf"))
+        for mark in self.resolving.values():   # the program ended inside getaddrinfo
+            self.events.append(resolver_event(self.node, mark.pid, mark, None))
+        return self.events
+
+
 def build(trace: strace.Trace, node: str, marks: dict | None = None,
           known_pids: dict[int, int] | None = None, keep_unfinished: bool = True,
           left_out: Counter | None = None) -> list[dict]:
     """Call events, in the order the calls began. `left_out` counts, by syscall, the socket
     calls that are not the network's (a Unix or netlink socket)."""
     left_out = Counter() if left_out is None else left_out
-    marks = marks or {}
     pids = process_of(trace.calls, known_pids or {})
+    marked = Marked(node, marks or {})
     sockets = Sockets()
-    current: dict[int, Mark | None] = {}
-    resolving: dict[int, tuple[Mark, list]] = {}
-    events: list[Event | dict] = []
+    events: list[Event] = []
     last: dict[int, Event] = {}
     for call in trace.calls:
-        pid = pids.get(call.tid, call.tid)
-        if (mark := mark_of(call, marks)) is not None:
-            if mark.name == "getaddrinfo" and mark.phase == "call":
-                resolving[call.tid] = (mark, [])
-            elif mark.name == "getaddrinfo":
-                began, _ = resolving.pop(call.tid, (None, None))
-                if began is not None:
-                    events.append(resolver_event(node, pid, began, mark))
-            current[call.tid] = mark if mark.phase == "call" else None
-            continue
         if call.name not in NETWORK_CALLS:
             continue
+        pid = pids.get(call.tid, call.tid)
         fd, described = socket_of(call)
         if fd is None or fd < 0:
             continue
@@ -256,17 +269,16 @@ def build(trace: strace.Trace, node: str, marks: dict | None = None,
             continue
         if call.name == "close":
             sockets.close(pid, fd)
-        if call.tid in resolving or (not call.finished and not keep_unfinished):
+        current = marked.until(call.tid, call.t)
+        if call.tid in marked.resolving or (not call.finished and not keep_unfinished):
             continue
-        mark = attributed(current.get(call.tid), call)
+        mark = attributed(current, call)
         if same_call(last.get(call.tid), call, mark, fd):
             last[call.tid].calls.append(call)
             continue
         last[call.tid] = Event(node, pid, mark, [call], entry, fd)
         events.append(last[call.tid])
-    for tid, (mark, _) in resolving.items():   # the program ended inside getaddrinfo
-        events.append(resolver_event(node, pids.get(tid, tid), mark, None))
-    built = [e.to_json() if isinstance(e, Event) else e for e in events]
+    built = [e.to_json() for e in events] + marked.finish()
     return sorted(built, key=lambda e: e["t"])
 
 

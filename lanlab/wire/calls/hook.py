@@ -8,23 +8,28 @@ in the node's own Python.
 A profile function (sys.setprofile, and threading.setprofile for every later thread) sees
 each call into the socket API: a C method of a socket object (send, recv, connect, ...)
 or a function of the socket module (accept, close, sendfile, getaddrinfo, ...), called
-from outside socket.py. For each it writes one JSON line to the marks file, in one
-write(2): strace records that write in the same thread just before the call's own
-syscalls, so the parser joins each syscall to the line that made it
-(lanlab/wire/calls/events.py). getaddrinfo is a C library function, not a syscall: its
-question and answer are written as marks of their own.
+from outside socket.py. For each it notes a mark, with the wall-clock time just before
+the call: each syscall strace records in the same thread belongs to the last mark before
+it (lanlab/wire/calls/events.py). getaddrinfo is a C library function, not a syscall: its
+question and answer are marks of their own.
 
-A mark: {"seq", "pid", "tid", "name", "file", "line"} and, for getaddrinfo's return,
-{"seq", "pid", "tid", "name": "getaddrinfo", "phase": "return", "result": [addresses]}.
+Marks cost no syscall (each one would be another stop under strace): they are JSON lines
+written into a file mapped into memory (mmap, MAP_SHARED), one file per process in the
+marks folder, so they are kept even when the program is killed.
+
+A mark: {"seq", "pid", "tid", "t", "name", "file", "line"} and, for getaddrinfo's return,
+{"seq", "pid", "tid", "t", "name": "getaddrinfo", "phase": "return", "result": [addresses]}.
 """
 import importlib.machinery
 import importlib.util
 import json
+import mmap
 import os
 import socket
 import sys
 import sysconfig
 import threading
+import time
 
 MARKS_VAR = "LANLAB_CALLS_MARKS"
 SOCKET_FILE = socket.__file__
@@ -39,17 +44,33 @@ SKIPPED_METHODS = {"fileno", "gettimeout", "settimeout", "setblocking", "getbloc
 
 
 class Marks:
-    def __init__(self, path: str):
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        self.seq = 0
+    """JSON lines into a memory-mapped file of this process (a new one after a fork)."""
+    SIZE = 1 << 22
+
+    def __init__(self, folder: str):
+        self.folder = folder
         self.lock = threading.Lock()
+        self.open()
+        os.register_at_fork(after_in_child=self.open)
+
+    def open(self) -> None:
+        self.lock = threading.Lock()
+        fd = os.open(os.path.join(self.folder, f"{os.getpid()}.jsonl"),
+                     os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        os.ftruncate(fd, self.SIZE)
+        self.map = mmap.mmap(fd, self.SIZE)
+        os.close(fd)
+        self.at = self.seq = 0
 
     def write(self, record: dict) -> None:
         with self.lock:
             self.seq += 1
-            record = {"seq": self.seq, "pid": os.getpid(), "tid": threading.get_native_id(),
-                      **record}
-            os.write(self.fd, (json.dumps(record) + "\n").encode())
+            line = (json.dumps({"seq": self.seq, "pid": os.getpid(),
+                                "tid": threading.get_native_id(), **record}) + "\n").encode()
+            if self.at + len(line) > len(self.map):
+                self.map.resize(2 * len(self.map))
+            self.map[self.at:self.at + len(line)] = line
+            self.at += len(line)
 
 
 def program_frame(frame):
@@ -92,13 +113,15 @@ def make_profile(marks: Marks):
         if event == "return" and frame.f_code.co_name == "getaddrinfo" \
                 and frame.f_code.co_filename == SOCKET_FILE \
                 and frame.f_back is not None and frame.f_back.f_code.co_filename != SOCKET_FILE:
-            marks.write({"name": "getaddrinfo", "phase": "return", "result": addresses(arg)})
+            marks.write({"t": time.time(), "name": "getaddrinfo", "phase": "return",
+                         "result": addresses(arg)})
             return
         name = socket_call(frame, event, arg)
         if name is None:
             return
         where = program_frame(frame if event == "c_call" else frame.f_back)
-        record = {"name": name, "file": where.f_code.co_filename, "line": where.f_lineno}
+        record = {"t": time.time(), "name": name, "file": where.f_code.co_filename,
+                  "line": where.f_lineno}
         if name == "getaddrinfo":
             record["host"] = str(frame.f_locals.get("host"))[:200]
             record["port"] = str(frame.f_locals.get("port"))

@@ -111,8 +111,9 @@ def run_agent(container, spec: dict) -> dict:
     try:
         return json.loads(result.out)
     except json.JSONDecodeError:
-        raise LabError(f"the call recorder failed in {container.name}: "
-                       f"{(result.err or result.out).strip().splitlines()[-1:]}") from None
+        said = (result.err or result.out or "no answer").strip().splitlines() or ["no answer"]
+        raise LabError(f"the call recorder failed in {container.name} (status {result.code}): "
+                       f"{said[-1][:200]}") from None
 
 
 def exit_status(trace: strace.Trace) -> int | None:
