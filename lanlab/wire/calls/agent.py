@@ -30,7 +30,7 @@ SYSCALLS = ("socket,bind,listen,connect,accept,accept4,sendto,sendmsg,sendmmsg,s
             "recvfrom,recvmsg,recvmmsg,recv,read,write,readv,writev,shutdown,close,sendfile,"
             "clone,clone3,fork,vfork,execve")
 # -C: strace's own count of each syscall at the end, which the recorded calls are checked against.
-STRACE = ["strace", "-f", "-ttt", "-yy", "-s", "64", "-e", f"trace={SYSCALLS}",
+STRACE = ["strace", "-f", "-ttt", "-yy", "-s", "32", "-e", f"trace={SYSCALLS}",
           "-e", "signal=none", "-C", "-S", "name", "-U", "name,calls,errors"]
 QUIET = 0.3          # seconds without a new line in the server's trace: it is done
 QUIET_LIMIT = 3.0    # ... but never wait longer than this for it

@@ -22,7 +22,7 @@ from lanlab.control.lab import exec_in
 from lanlab.wire.calls import events, strace
 
 HERE = Path(__file__).resolve().parent
-MARGIN = 30   # seconds the agent may take beyond the command's limit (attach, detach, reading)
+MARGIN = 120  # seconds the agent may take beyond the command's limit (attach, detach, reading)
 ATTACH_WAIT = 30
 
 
