@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +298,24 @@ def test_server_calls_in_the_ladder_and_the_server_serves_on(tmp_path, node):
         "the sendfile row is drawn, joined to the segments that carried the file"
     again = node("alice").sh("fetch files:hello.txt", timeout=30)
     assert again.ok, f"the server keeps serving after the trace: {again.out}{again.err}"
+
+
+def readme_calls_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"### Socket calls beside the frames\n+```sh\n(.*?)```", text, re.S).group(1)
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.startswith("make ")]
+
+
+def test_readme_calls_commands(lab, tmp_path):
+    commands = readme_calls_commands()
+    assert len(commands) == 2, f"the README's calls block as this test knows it: {commands}"
+    for command in commands:
+        done = subprocess.run([*shlex.split(command), f"OUT={tmp_path}"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=400)
+        printed = done.stdout + done.stderr
+        assert done.returncode == 0, f"`{command}` works as the README says: {printed[-2000:]}"
+        for row in ("getaddrinfo(files)", "connect(", "sendall(", "recv(", "close()"):
+            assert row in printed, f"`{command}` shows fetch's {row} row: {printed[-2000:]}"
+        if "SERVER=" in command:
+            assert "accept(" in printed and "sendfile(" in printed, \
+                f"`{command}` shows the server's accept and sendfile: {printed[-2000:]}"
