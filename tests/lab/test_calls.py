@@ -7,8 +7,10 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,54 @@ def test_readme_calls_commands(lab, tmp_path):
         if "SERVER=" in command:
             assert "accept(" in printed and "sendfile(" in printed, \
                 f"`{command}` shows the server's accept and sendfile: {printed[-2000:]}"
+
+
+def test_the_chats_two_threads_are_told_apart(lab, node, folder):
+    """The course's threaded chat on carol: the main thread sends, another receives."""
+    alice, carol = address_of(node, "alice"), address_of(node, "carol")
+    text, lines = course.script("chat.py", "PEER_IP", alice)
+    course.put(node("carol").container, folder, "chat.py", text)
+    node("carol").ok("chat pause 60")
+    hello = "from alice, to carol's chat"
+    sender = threading.Timer(2.0, lambda: node("alice").sh(
+        f"python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+        f".sendto(b'{hello}', ('{carol}', 9090))\""))
+    sender.start()
+    try:
+        got = record.record_in_lab(lab, "carol", f"cd {folder} && (sleep 4; echo hi; sleep 1; echo exit) | python3 chat.py")
+    finally:
+        sender.join()
+        node("carol").sh(f"rm -rf {folder}")
+    calls = ours(got, "carol", "chat.py")
+    sendto = [c for c in calls if c["name"] == "sendto"]
+    recvfrom = [c for c in calls if c["name"] == "recvfrom" and c["result"]]
+    assert sendto and recvfrom, f"the chat sent and received: {[c['summary'] for c in calls]}"
+    assert sendto[0]["line"] == course.line_of(lines, ".sendto(") and \
+        recvfrom[0]["line"] == course.line_of(lines, ".recvfrom(1024)"), "each row at its line of chat.py"
+    assert recvfrom[0]["result"] == len(hello) and recvfrom[0]["pid"] == sendto[0]["pid"], \
+        "the receiving thread read alice's datagram, in the same process"
+    assert recvfrom[0]["thread"] != sendto[0]["thread"], "the receiver's thread is not the sender's"
+
+
+def test_ctrl_c_during_a_recording_leaves_nothing_attached_or_running(lab, node):
+    """The host side interrupted (what Ctrl-C does to `make trace ... CALLS=1`) while the
+    command waits and strace is attached to the file server."""
+    program = "import os, time; print(os.getpid(), flush=True); time.sleep(300)"
+    done = threading.Event()
+
+    def interrupt():
+        while not done.is_set():
+            if "strace" in node("files").sh("ps -eo args").out and \
+                    "time.sleep" in node("alice").sh("ps -eo args").out:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+
+    watcher = threading.Thread(target=interrupt, daemon=True)
+    watcher.start()
+    with pytest.raises(KeyboardInterrupt):
+        record.record_in_lab(lab, "alice", f'python3 -c "{program}"', server="files:9090", timeout=120)
+    done.set()
+    for name in ("alice", "files"):
+        left = node(name).sh("ps -eo args | grep -E 'strace|agent.py|time.sleep' | grep -v grep; "
+                             "grep -l '^TracerPid:[[:space:]]*[1-9]' /proc/[0-9]*/task/*/status").out.strip()
+        assert left == "", f"nothing is left running or attached in {name} after Ctrl-C: {left}"

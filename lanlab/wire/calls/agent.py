@@ -168,6 +168,10 @@ def run_command(spec: dict, out: str) -> dict:
     deadline = began + spec["timeout"]
     try:
         wait_for_end(tracer, said_pid, deadline)
+    except Stopped:        # the host was interrupted (Ctrl-C): leave nothing behind
+        stop(tracer)
+        kill_all(traced_pids(out))
+        raise
     finally:
         os.close(said_pid)
     seconds = time.monotonic() - began
@@ -226,9 +230,21 @@ def wait_for_done(spec: dict) -> None:
         time.sleep(POLL)
 
 
+class Stopped(Exception):
+    """SIGTERM from the host (its user pressed Ctrl-C): clean up and end."""
+
+
+def on_term(signum, frame):
+    raise Stopped()
+
+
 def main(spec: dict) -> dict:
     """With a command: run it (and trace the server too if it is here). Without: only
-    attach to the server, say "attached" on a line of its own, wait for DIR/done."""
+    attach to the server, say "attached" on a line of its own, wait for DIR/done.
+    SIGTERM (the host's Ctrl-C, `kill $(cat DIR/agent.pid)`) ends it as cleanly."""
+    signal.signal(signal.SIGTERM, on_term)
+    with open(os.path.join(spec["dir"], "agent.pid"), "w") as said:
+        said.write(str(os.getpid()))
     answer = {"error": None, "server_pids": [], "server_tasks": {}, "server_strace": "",
               "detached": True}
     server_out = os.path.join(spec["dir"], "server.strace")
@@ -262,4 +278,7 @@ def main(spec: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(json.loads(sys.argv[1]))))
+    try:
+        print(json.dumps(main(json.loads(sys.argv[1]))))
+    except Stopped:
+        sys.exit(143)

@@ -99,6 +99,12 @@ def bundle(folder: str) -> bytes:
     return buffer.getvalue()
 
 
+def stop_agent(container, folder: str) -> None:
+    """Ctrl-C on the host: the agent in the node detaches, kills what it started, and ends."""
+    exec_in(container, ["sh", "-c", f"pid=$(cat {folder}/agent.pid 2>/dev/null) && kill -TERM $pid && "
+                        f"while kill -0 $pid 2>/dev/null; do sleep 0.05; done"], timeout=20)
+
+
 def run_agent(container, spec: dict) -> dict:
     folder = spec["dir"].removeprefix("/tmp/")
     if not container.put_archive("/tmp", bundle(folder)):
@@ -106,6 +112,9 @@ def run_agent(container, spec: dict) -> dict:
     try:
         result = exec_in(container, ["python3", "-S", f"{spec['dir']}/agent.py", json.dumps(spec)],
                          timeout=spec["timeout"] + MARGIN)
+    except KeyboardInterrupt:
+        stop_agent(container, spec["dir"])
+        raise
     finally:
         exec_in(container, ["rm", "-rf", spec["dir"]], timeout=30)
     try:
@@ -187,7 +196,11 @@ def start_attached(container, spec: dict) -> tuple[threading.Thread, dict]:
 
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
-    attached.wait(ATTACH_WAIT)
+    try:
+        attached.wait(ATTACH_WAIT)
+    except KeyboardInterrupt:          # DIR/done: the agent detaches as soon as it has attached
+        finish_attached(container, spec, thread, result)
+        raise
     return thread, result
 
 
@@ -209,6 +222,9 @@ def record_with_server(container, node: str, spec: dict, server_container,
         raise LabError(f"{server.node}: {answer.get('error') or 'strace did not attach'}")
     try:
         answer = run_agent(container, spec)
+    except KeyboardInterrupt:
+        stop_agent(server_container, server_spec["dir"])
+        raise
     finally:
         server_answer = finish_attached(server_container, server_spec, thread, result)
     for where, failed in ((node, answer), (server.node, server_answer)):
