@@ -94,15 +94,16 @@ def measure(ctx: Context, lab: Lab, repeats: dict[str, int]) -> dict:
 
 
 def summarize(runs: dict, size: int | None = None) -> dict:
-    """Medians; a recorded run stopped at the limit is scaled up to the whole file by the
-    share it had read (`size` bytes in all), and the plain run down to that share."""
+    """Medians; a recorded run that read only part of the `size` bytes (stopped at the limit,
+    or dropped by the server as stalled) is scaled up to the whole file by the share it
+    read, and the plain run down to that share."""
     plain_s = statistics.median(runs["plain"])
     rec = runs["recorded"]
     seconds = statistics.median(r["seconds"] for r in rec)
     stopped = statistics.median(r["stopped"] for r in rec)
     share = 1.0
-    if size and any(r["timed_out"] for r in rec):
-        share = max(statistics.median(r["read"] for r in rec), 1) / size
+    if size:   # stopped at the limit, or cut short by the server (it drops a stalled client)
+        share = min(1.0, max(statistics.median(r["read"] for r in rec), 1) / size)
     return {"plain": plain_s, "recorded": seconds / share, "partial": share < 1, "share": share,
             "whole": statistics.median(r["whole"] for r in rec), "stopped": stopped,
             "calls": statistics.median(r["calls"] for r in rec),
@@ -122,8 +123,8 @@ def results(figures: dict, repeats: dict[str, int]) -> list[Result]:
                      f"the whole recording as the host waits for it: {small['whole']:.2f} s",
                commands=steps),
         Result(name=f"course download client, big.bin 100 MiB, run time with CALLS=1 ({repeats['big.bin']} run"
-                    + (f"; stopped at {LIMIT} s having read {big['share']:.0%}, the figure scaled to the whole file)"
-                       if big["partial"] else ")"),
+                    + (f"; it read {big['share']:.0%} of the file before it was stopped or dropped, "
+                       "the figure scaled to the whole file)" if big["partial"] else ")"),
                ours=round(big["recorded"], 2), peer_name="the same client without CALLS",
                peer=round(big["plain"], 2), unit="s", higher_is_better=False,
                target="say the figure and the cost per call", met=None,

@@ -17,6 +17,12 @@ def test_whole_runs_are_medians_and_the_cost_is_per_stopped_syscall():
     assert round(figures["per_call_us"]) == 300, "0.3 s more over 1000 stopped syscalls is 300 us each"
 
 
+def test_a_run_cut_short_by_the_server_is_scaled_too():
+    figures = bench_calls.summarize({"plain": [2.0], "recorded": [run(100, read=50)]}, size=100)
+    assert figures["partial"] and figures["recorded"] == 200, \
+        "a run that ended with half the file (the server dropped it) counts as half a run"
+
+
 def test_a_run_stopped_at_the_limit_is_scaled_by_what_it_read():
     figures = bench_calls.summarize({"plain": [2.0], "recorded": [run(480, read=25, timed_out=True)]}, size=100)
     assert figures["partial"] and figures["recorded"] == 1920, \

@@ -287,7 +287,7 @@ def summary(event: dict) -> str:
     where = f"{event['file'].rsplit('/', 1)[-1]}:{event['line']} " if event.get("file") else ""
     args = event["args"]
     shown = [v for v in (size_text(args), args.get("address"), args.get("host"),
-                         args.get("how"), args.get("file")) if v]
+                         args.get("how"), args.get("file"), args.get("backlog")) if v]
     if event["name"] in ("socket",):
         shown = [args.get("type", "").split("|")[0]]
     result = event["error"] or event["result"]
