@@ -145,3 +145,8 @@ total                    3         1
     assert trace.counts == {"accept4": (2, 0), "connect": (1, 1)}, \
         "strace's own count of each syscall is what the recorded calls are checked against"
     assert len(trace.calls) == 7, "the summary table is not read as calls"
+
+
+def test_the_hook_reads_the_folder_the_agent_names():
+    from lanlab.wire.calls import agent, hook
+    assert hook.MARKS_VAR == agent.MARKS_VAR, "the hook runs alone in the node: its copy of the name must agree"

@@ -26,6 +26,12 @@ import subprocess
 import sys
 import time
 
+# The contract with the host (record.py imports these) and with the hook (its MARKS_VAR).
+HOOK = "hook/sitecustomize.py"      # where the host puts hook.py in DIR
+DONE = "done"                       # DIR/done: the host says the command has ended
+PID_FILE = "agent.pid"              # DIR/agent.pid: whom the host's Ctrl-C signals
+MARKS = "marks"                     # DIR/marks/: the hook's files, one per process
+MARKS_VAR = "LANLAB_CALLS_MARKS"    # hook.py reads the folder from this variable
 SYSCALLS = ("socket,bind,listen,connect,accept,accept4,sendto,sendmsg,sendmmsg,send,"
             "recvfrom,recvmsg,recvmmsg,recv,read,write,readv,writev,shutdown,close,sendfile,"
             "clone,clone3,fork,vfork,execve")
@@ -149,10 +155,10 @@ def kill_all(pids) -> list:
 def run_command(spec: dict, out: str) -> dict:
     """The command under strace, until it ends or the time limit; then nothing is left."""
     env = dict(os.environ)
-    hook = os.path.join(spec["dir"], "hook")
+    hook = os.path.join(spec["dir"], os.path.dirname(HOOK))
     env["PYTHONPATH"] = hook + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["LANLAB_CALLS_MARKS"] = os.path.join(spec["dir"], "marks")
-    os.makedirs(env["LANLAB_CALLS_MARKS"], exist_ok=True)
+    env[MARKS_VAR] = os.path.join(spec["dir"], MARKS)
+    os.makedirs(env[MARKS_VAR], exist_ok=True)
     # The shell says its pid on a pipe, closes it, and runs the command itself (eval).
     said_pid, write_end = os.pipe()
     fd = fcntl.fcntl(write_end, fcntl.F_DUPFD, 3)   # the lowest free: one digit, as sh needs
@@ -225,7 +231,7 @@ def tasks_of(pids: list) -> dict:
 def wait_for_done(spec: dict) -> None:
     """Attach-only mode: the host says the command has ended by creating DIR/done."""
     deadline = time.monotonic() + spec["timeout"]
-    done = os.path.join(spec["dir"], "done")
+    done = os.path.join(spec["dir"], DONE)
     while not os.path.exists(done) and time.monotonic() < deadline:
         time.sleep(POLL)
 
@@ -243,7 +249,7 @@ def main(spec: dict) -> dict:
     attach to the server, say "attached" on a line of its own, wait for DIR/done.
     SIGTERM (the host's Ctrl-C, `kill $(cat DIR/agent.pid)`) ends it as cleanly."""
     signal.signal(signal.SIGTERM, on_term)
-    with open(os.path.join(spec["dir"], "agent.pid"), "w") as said:
+    with open(os.path.join(spec["dir"], PID_FILE), "w") as said:
         said.write(str(os.getpid()))
     answer = {"error": None, "server_pids": [], "server_tasks": {}, "server_strace": "",
               "detached": True}
@@ -272,7 +278,7 @@ def main(spec: dict) -> dict:
             stop(tracer)
     answer["detached"] = not still_traced(answer["server_pids"])
     answer.update(command_strace=read(command_out), server_strace=read(server_out),
-                  marks=read_marks(os.path.join(spec["dir"], "marks")),
+                  marks=read_marks(os.path.join(spec["dir"], MARKS)),
                   stdout=read(command_out + ".stdout"), stderr=read(command_out + ".stderr"))
     return answer
 

@@ -31,7 +31,7 @@ import sysconfig
 import threading
 import time
 
-MARKS_VAR = "LANLAB_CALLS_MARKS"
+MARKS_VAR = "LANLAB_CALLS_MARKS"   # agent.py's MARKS_VAR: the hook runs alone, it cannot import it
 SOCKET_FILE = socket.__file__
 STDLIB = tuple({sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
 # Functions of socket.py a program calls; C methods of a socket object are all marked.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lanlab.control.errors import LabError
 from lanlab.control.lab import exec_in
-from lanlab.wire.calls import events, strace
+from lanlab.wire.calls import agent, events, strace
 
 HERE = Path(__file__).resolve().parent
 MARGIN = 120  # seconds the agent may take beyond the command's limit (attach, detach, reading)
@@ -90,8 +90,7 @@ def bundle(folder: str) -> bytes:
     """A tar of the agent and of the hook as sitecustomize.py."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for source, name in ((HERE / "agent.py", "agent.py"),
-                             (HERE / "hook.py", "hook/sitecustomize.py")):
+        for source, name in ((HERE / "agent.py", "agent.py"), (HERE / "hook.py", agent.HOOK)):
             data = source.read_bytes()
             info = tarfile.TarInfo(f"{folder}/{name}")
             info.size, info.mode = len(data), 0o644
@@ -101,7 +100,7 @@ def bundle(folder: str) -> bytes:
 
 def stop_agent(container, folder: str) -> None:
     """Ctrl-C on the host: the agent in the node detaches, kills what it started, and ends."""
-    exec_in(container, ["sh", "-c", f"pid=$(cat {folder}/agent.pid 2>/dev/null) && kill -TERM $pid && "
+    exec_in(container, ["sh", "-c", f"pid=$(cat {folder}/{agent.PID_FILE} 2>/dev/null) && kill -TERM $pid && "
                         f"while kill -0 $pid 2>/dev/null; do sleep 0.05; done"], timeout=20)
 
 
@@ -205,7 +204,7 @@ def start_attached(container, spec: dict) -> tuple[threading.Thread, dict]:
 
 
 def finish_attached(container, spec: dict, thread: threading.Thread, result: dict) -> dict:
-    exec_in(container, ["touch", f"{spec['dir']}/done"], timeout=30)
+    exec_in(container, ["touch", f"{spec['dir']}/{agent.DONE}"], timeout=30)
     thread.join(spec["timeout"] + MARGIN)
     exec_in(container, ["rm", "-rf", spec["dir"]], timeout=30)
     return result.get("answer", {"error": "the server's recorder did not answer"})
