@@ -20,7 +20,8 @@ import time
 
 from bench import ROOT, Context, Result
 from lanlab.control.errors import LabError
-from lanlab.control.lab import Lab, exec_in
+from lanlab.control.execute import exec_in
+from lanlab.control.lab import Lab
 from lanlab.wire.calls import record
 
 BUDGET = 1500

@@ -17,9 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lanlab.control.engine import client
 from lanlab.control.errors import LabError
-from lanlab.control.lab import exec_in
+from lanlab.control.execute import exec_in
 from lanlab.wire.calls import agent, events, strace
+from lanlab.wire.frames import Command
 
 HERE = Path(__file__).resolve().parent
 MARGIN = 120  # seconds the agent may take beyond the command's limit (attach, detach, reading)
@@ -66,8 +68,6 @@ def traced(container_id: str, node: str, command: str, server: Server | None,
            server_container_id: str | None, timeout: float):
     """`make trace ... CALLS=1`: the command as the trace shows it (lanlab/wire/frames.py's
     Command, wall-clock times) and its call events (wall-clock times too)."""
-    from lanlab.control.lab import client
-    from lanlab.wire.frames import Command
     containers = client().containers
     started = time.time()
     got = record(containers.get(container_id), node, command, timeout,
