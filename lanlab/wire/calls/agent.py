@@ -3,7 +3,10 @@
     python3 -S agent.py '{"dir": D, "command": "...", "timeout": 30, "server": "tcp:9090"}'
 
 Copied into the node with hook.py (as D/hook/sitecustomize.py) by lanlab/wire/calls/record.py;
-standard library only. Prints one JSON object (the agent's answer, `Answer` below) on stdout.
+standard library only. Prints one JSON object on stdout, its answer: "error" (one line, or
+null), the command's "stdout", "stderr", "seconds" and "timed_out", the pids it "killed",
+strace's outputs ("command_strace", "server_strace"), the hook's "marks", the server's
+"server_pids" and "server_tasks" (thread -> process), and whether it was "detached".
 
 - The command runs as `strace -f ... -- sh -c COMMAND` with the hook on PYTHONPATH. The trace
   ends when the command itself ends: a child it forked and left running is detached and
