@@ -329,13 +329,19 @@ def test_the_chats_two_threads_are_told_apart(lab, node, folder):
     text, lines = course.script("chat.py", "PEER_IP", alice)
     course.put(node("carol").container, folder, "chat.py", text)
     node("carol").ok("chat pause 60")
-    hello = "from alice, to carol's chat"
-    sender = threading.Timer(2.0, lambda: node("alice").sh(
-        f"python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
-        f".sendto(b'{hello}', ('{carol}', 9090))\""))
+    hello = "from alice to the chat on carol"
+
+    def send_once_bound():
+        """Once chat.py has bound 9090 (the lab's listener is paused), alice sends to it."""
+        node("carol").sh("for i in $(seq 200); do ss -Hlun 'sport = :9090' | grep -q . && exit 0; "
+                         "sleep 0.1; done", timeout=40)
+        node("alice").sh(f"python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+                         f".sendto(b'{hello}', ('{carol}', 9090))\"")
+
+    sender = threading.Thread(target=send_once_bound)
     sender.start()
     try:
-        got = record.record_in_lab(lab, "carol", f"cd {folder} && (sleep 4; echo hi; sleep 1; echo exit) | python3 chat.py")
+        got = record.record_in_lab(lab, "carol", f"cd {folder} && (sleep 8; echo hi; sleep 1; echo exit) | python3 chat.py")
     finally:
         sender.join()
         node("carol").sh(f"rm -rf {folder}")
