@@ -24,6 +24,7 @@ help:
 	@echo "link conditions: make link NET=lan-b DELAY=50ms LOSS=5% RATE=10mbit [NODE=carol] | CLEAR=1 | DOWN=1 | UP=1 | HUB=1 | HUB=0"
 	@echo "the wire:        make capture [NET=lan-a,lan-b] [SECONDS=10] [FILTER='tcp port 9090'] [OUT=dir]"
 	@echo "                 make trace NODE=alice CMD='fetch files:hello.txt' [JSON=t.json] [SVG=t.svg] [DETAIL=N]"
+	@echo "                 make trace ... CALLS=1 [SERVER=files:9090]   (the socket calls beside the frames)"
 	@echo "                 make show JSON=t.json [DETAIL=N]"
 	@echo "lessons:         make check LESSON=udp [WORK=dir] | make grade DIR=submissions [LESSONS=udp,tcp]"
 
@@ -103,7 +104,8 @@ capture: $(STAMP)
 trace: $(STAMP)
 	@$(CONTROL) trace $(LABARGS) --node=$(call quote,$(NODE)) --cmd=$(call quote,$(value CMD)) --net=$(call quote,$(NET)) \
 		--json=$(call quote,$(JSON)) --svg=$(call quote,$(SVG)) --detail=$(call quote,$(DETAIL)) \
-		--out=$(call quote,$(OUT)) --numeric='$(NUMERIC)' --all=$(call quote,$(ALL))
+		--out=$(call quote,$(OUT)) --numeric='$(NUMERIC)' --all=$(call quote,$(ALL)) \
+		--calls=$(call quote,$(CALLS)) --server=$(call quote,$(SERVER))
 
 show: $(STAMP)
 	@$(CONTROL) show --json=$(call quote,$(JSON)) --svg=$(call quote,$(SVG)) --detail=$(call quote,$(DETAIL)) \

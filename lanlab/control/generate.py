@@ -157,8 +157,12 @@ def plan_mount() -> dict:
                             "LANLAB_READY_DIR": READY_MOUNT}}
 
 
+# SYS_PTRACE: `make trace ... CALLS=1 SERVER=node:port` attaches strace to a server (docs/design.md).
+NODE_CAPS = ("NET_ADMIN", "NET_RAW", "SYS_PTRACE")
+
+
 def node_common(interval: int) -> dict:
-    return {"init": True, "cap_add": ["NET_ADMIN", "NET_RAW"], "stop_grace_period": "2s",
+    return {"init": True, "cap_add": list(NODE_CAPS), "stop_grace_period": "2s",
             "restart": "no", "sysctls": dict(UNPRIVILEGED_PORT_START),
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": f"{interval}s",
                             "timeout": "3s", "retries": 3, "start_period": "30s"}}
@@ -374,7 +378,7 @@ def lab_router(lab, router, work: str) -> dict:
     else:   # FRR's ospfd (lanlab/router/ospf.py) needs SYS_ADMIN besides the node's caps
         environment["LANLAB_FRR_CONF"] = FRR_MOUNT
         volumes.append(f"./{frr_file(router.name)}:{FRR_MOUNT}:ro")
-        ospf = {"cap_add": ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"]}
+        ospf = {"cap_add": [*NODE_CAPS, "SYS_ADMIN"]}
     return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}",
             "hostname": router.name, **ospf,
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",

@@ -2,6 +2,7 @@
 
     capture [--net lan-a,lan-b|all] [--seconds S] [--filter BPF] [--out DIR] [--limit MB] [--numeric]
     trace --node NODE --cmd CMD [--net ...] [--json F] [--svg F] [--detail N] [--numeric] [--all] [--out DIR]
+          [--calls 1 [--server NODE[:PORT]]]
     show --json F [--detail N] [--svg F] [--numeric]
 
 Empty values count as not given (make passes every variable, set or not).
@@ -16,10 +17,12 @@ COMMANDS = ("capture", "trace", "show")
 def parser() -> argparse.ArgumentParser:
     parse = argparse.ArgumentParser(prog="python -m lanlab.control", add_help=False)
     parse.add_argument("command", choices=COMMANDS)
-    for name in ("net", "seconds", "filter", "out", "limit", "node", "cmd", "json", "svg", "detail"):
+    for name in ("net", "seconds", "filter", "out", "limit", "node", "cmd", "json", "svg", "detail",
+                 "server"):
         parse.add_argument(f"--{name}", default="")
     parse.add_argument("--numeric", default="")
     parse.add_argument("--all", default="")
+    parse.add_argument("--calls", default="")
     return parse
 
 
@@ -35,7 +38,8 @@ def main(project: str, argv: list[str]) -> int:
         return live.run(project, given["net"], given["seconds"], given["filter"], given["out"],
                         given["limit"], flag(args.numeric))
     from lanlab.wire import trace
-    options = trace.Options(given["json"], given["svg"], given["detail"], flag(args.numeric), flag(args.all))
+    options = trace.Options(given["json"], given["svg"], given["detail"], flag(args.numeric), flag(args.all),
+                            flag(args.calls), given["server"])
     if args.command == "show":
         return trace.show(given["json"], options)
     return trace.run(project, given["node"], given["cmd"], given["net"], given["out"], options)

@@ -25,6 +25,8 @@ from lanlab.wire.decode import Record, decode
 from lanlab.wire.frames import Command, Frame
 from lanlab.wire.ladder import LadderLab, columns_of, members_of, render_detail, render_text, rows_of
 from lanlab.wire.live import default_out, report, say
+from lanlab.wire.calls import join, record
+from lanlab.wire.calls import rows as call_rows  # noqa: F401 - registers the "call" rows
 from lanlab.wire.svg import render_svg
 
 COMMAND_TIMEOUT = 120
@@ -37,6 +39,8 @@ class Options:
     detail: str | None = None
     numeric: bool = False
     everything: bool = False
+    calls: bool = False           # CALLS=1: the command's socket calls (lanlab/wire/calls)
+    server: str | None = None     # SERVER=files:9090: and the calls of the server there
 
 
 @dataclass
@@ -53,10 +57,11 @@ def run(project: str | None, node_name: str | None, cmd: str | None, net: str | 
     lab = choose.require_lab(inventory(project))
     node = choose.node(lab, node_name)
     networks = choose.networks(lab, net)
+    server = calls_server(lab, options)
     check_writable(options)
     capture = Capture(lab.project, networks, Path(out) if out else default_out("trace"))
     try:
-        traced = trace_with(capture, lab, node.name, cmd, options)
+        traced = trace_with(capture, lab, node.name, cmd, options, server)
     except KeyboardInterrupt:
         say("stopped by Ctrl-C; nothing is left running")
         return 130
@@ -65,16 +70,22 @@ def run(project: str | None, node_name: str | None, cmd: str | None, net: str | 
     return 0 if command.exit == 0 else 1
 
 
-def trace_with(capture: Capture, lab: Inventory, node: str, cmd: str, options: Options) -> Traced:
+def trace_with(capture: Capture, lab: Inventory, node: str, cmd: str, options: Options,
+               server: "record.Server | None" = None) -> Traced:
     """Capture, run, print the ladder (and write JSON/SVG), stop: the capture is gone after."""
     try:
         capture.start()
         say(f"capturing {', '.join(n.name for n in capture.networks)}; running `{cmd}` in {node}")
-        command = run_command(lab.nodes[node].container_id, node, cmd)
+        if options.calls:
+            command, calls = record.traced(lab.nodes[node].container_id, node, cmd, server,
+                                           lab.nodes[server.node].container_id if server else None,
+                                           COMMAND_TIMEOUT)
+        else:
+            command, calls = run_command(lab.nodes[node].container_id, node, cmd), []
         ended = time.monotonic()
         capture.wait_quiet()
         records = [Record(n.name, t, data) for n in capture.networks for t, data in capture.records(n.name)]
-        events = build(records, lab, command, options.everything)
+        events = build(records, lab, command, options.everything, calls)
         show_events(events, options, first=node)
         sys.stdout.flush()
         printed = time.monotonic() - ended
@@ -83,6 +94,16 @@ def trace_with(capture: Capture, lab: Inventory, node: str, cmd: str, options: O
         if capture.container:       # stopped early: keep what was captured
             capture.stop()
         capture.abandon()
+
+
+def calls_server(lab: Inventory, options: Options) -> "record.Server | None":
+    if options.server and not options.calls:
+        raise LabError("SERVER= names whose socket calls to show: give CALLS=1 with it")
+    if not options.server:
+        return None
+    server = record.Server.parse(options.server)
+    choose.node(lab, server.node)
+    return server
 
 
 def check_writable(options: Options) -> None:
@@ -110,8 +131,10 @@ def run_command(container: str, node: str, cmd: str) -> Command:
     return Command(node, cmd, code, result.stdout + result.stderr, started, ended)
 
 
-def build(records: list[Record], lab: Inventory, command: Command, everything: bool) -> list:
-    """The chosen frames, times from the first of them, then the command as an event."""
+def build(records: list[Record], lab: Inventory, command: Command, everything: bool,
+          calls: list[dict] | None = None) -> list:
+    """The chosen frames, times from the first of them, the socket calls joined to them,
+    then the command as an event."""
     records = [r for r in records if r.time >= command.t]    # before it began: not its doing
     origin = min([r.time for r in records] or [command.t])
     frames = decode(records, lab.node_by_mac, origin)
@@ -124,7 +147,7 @@ def build(records: list[Record], lab: Inventory, command: Command, everything: b
     command.t, command.t_end = round(command.t - zero, 6), round(command.t_end - zero, 6)
     networks = {f.network for f in frames}
     command.members = {net: names for net, names in members_by_network(lab).items() if net in networks}
-    return [*frames, command]
+    return [*frames, *join.place(calls or [], frames, zero), command]
 
 
 def members_by_network(lab: Inventory) -> dict[str, list[str]]:

@@ -124,6 +124,8 @@ def test_every_host_is_a_service_on_its_subnet_at_its_address(compose):
         assert service["image"].startswith("lanlab/node:") and service["depends_on"] == ["router"], \
             "hosts run the nodes image and start after the router they wait for"
         assert "NET_ADMIN" in service["cap_add"], "a host replaces its default route itself"
+        assert "SYS_PTRACE" in service["cap_add"], \
+            "a trace with SERVER= attaches strace to a server it did not start"
 
 
 def test_router_joins_every_subnet_at_dot_one(compose):

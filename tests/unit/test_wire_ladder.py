@@ -70,16 +70,16 @@ def test_numeric_names_columns_by_address():
 
 
 def test_unknown_kinds_are_skipped_and_a_new_kind_can_be_drawn():
-    extra = {"kind": "call", "t": 0.0125, "node": "alice", "name": "connect"}
+    extra = {"kind": "mark", "t": 0.0125, "node": "alice", "name": "connect"}
     assert "connect" not in text_of([*events(), extra]), "a kind with no row maker is skipped"
 
-    @ladder.row_maker("call")
-    def call_row(event, view):
+    @ladder.row_maker("mark")
+    def mark_row(event, view):
         return ladder.Row(event["t"], event["node"], event["node"], (), f"{event['name']}()", style="note")
     try:
         lines = text_of([*events(), extra]).splitlines()
     finally:
-        del ladder.ROW_MAKERS["call"]
+        del ladder.ROW_MAKERS["mark"]
     at = next(i for i, line in enumerate(lines) if "connect()" in line)
     assert "SYN seq=0" in lines[at - 1] or "SYN seq=0" in lines[at - 2], "a call row sits at its time"
 

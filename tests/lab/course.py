@@ -1,0 +1,37 @@
+"""The course's scripts (tests/course/, stand-ins) as the lab tests run them: unchanged
+but for the one line that names an address, copied into a node."""
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from pathlib import Path
+
+COURSE = Path(__file__).resolve().parents[1] / "course"
+
+
+def script(filename: str, variable: str, address: str) -> tuple[str, list[str]]:
+    """The script with `variable = "address"`, and its lines (to find a call's line number).
+    Asserted: no other line changes."""
+    text = (COURSE / filename).read_text()
+    changed = re.sub(rf'^{variable} = ".*"$', f'{variable} = "{address}"', text, count=1, flags=re.M)
+    differing = [old for old, new in zip(text.splitlines(), changed.splitlines()) if old != new]
+    assert len(differing) == 1 and differing[0].startswith(variable), \
+        f"the course's {filename} runs unchanged but for the address"
+    return changed, changed.splitlines()
+
+
+def line_of(lines: list[str], text: str) -> int:
+    """The 1-based number of the only line containing `text`."""
+    found = [number for number, line in enumerate(lines, 1) if text in line]
+    assert len(found) == 1, f"the script has one line with {text!r}"
+    return found[0]
+
+
+def put(container, folder: str, filename: str, text: str) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(f"{folder.strip('/')}/{filename}")
+        info.size = len(text.encode())
+        tar.addfile(info, io.BytesIO(text.encode()))
+    assert container.put_archive("/", buffer.getvalue()), f"cannot copy {filename} into {container.name}"
