@@ -16,7 +16,8 @@ def script(filename: str, variable: str, address: str) -> tuple[str, list[str]]:
     text = (COURSE / filename).read_text()
     changed = re.sub(rf'^{variable} = ".*"$', f'{variable} = "{address}"', text, count=1, flags=re.M)
     differing = [old for old, new in zip(text.splitlines(), changed.splitlines()) if old != new]
-    assert len(differing) == 1 and differing[0].startswith(variable), \
+    # In the default lab the script's own address may already be the right one.
+    assert len(differing) <= 1 and all(old.startswith(variable) for old in differing), \
         f"the course's {filename} runs unchanged but for the address"
     return changed, changed.splitlines()
 

@@ -7,6 +7,7 @@ not up are refused in one line."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import subprocess
 import sys
@@ -112,8 +113,8 @@ def run_make(*args: str, project: str) -> subprocess.CompletedProcess:
 
 def our_lines(result: subprocess.CompletedProcess) -> list[str]:
     """lanlab's own lines, once it is checked that the command failed with exit 1 (make
-    adds its `make: *** [view] Error 1` line below)."""
-    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("make:")]
+    adds its `make: *** [view] Error 1` line below; `make[1]:` when make runs inside make)."""
+    lines = [line for line in result.stderr.strip().splitlines() if not re.match(r"make(\[\d+\])?: ", line)]
     assert result.returncode != 0 and "Error 1" in result.stderr, f"lanlab exits 1: {result.stderr!r}"
     assert len(lines) == 1 and lines[0].startswith("lanlab: error: "), f"one `lanlab: error:` line: {lines}"
     return lines
