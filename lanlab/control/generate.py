@@ -407,7 +407,13 @@ def lab_server(lab, server, config: ServiceConfig | None, work: str) -> dict:
         volumes.append(f"./{config.filename}:{config.path}:ro")
     return {"<<": Merge("node"), "image": f"lanlab/{server.name}:${{LANLAB_TAG:-latest}}",
             "hostname": server.name, "environment": environment, "volumes": volumes,
-            "networks": {server.network: {"ipv4_address": str(server.address)}}}
+            **routers_first(lab), "networks": {server.network: {"ipv4_address": str(server.address)}}}
+
+
+def routers_first(lab) -> dict:
+    """Compose starts the routers before the servers and hosts: a host's lease and name
+    come through them, and FRR needs a few seconds to start."""
+    return {"depends_on": [r.name for r in lab.routers]} if lab.routers else {}
 
 
 def lab_host(lab, host, waiting: dict, work: str) -> dict:
@@ -424,7 +430,7 @@ def lab_host(lab, host, waiting: dict, work: str) -> dict:
             environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
     address = host.address or waiting[host.name]
     return {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}", "hostname": host.name,
-            "environment": environment, "volumes": [READY_VOLUME, work],
+            "environment": environment, "volumes": [READY_VOLUME, work], **routers_first(lab),
             "networks": {host.network: {"ipv4_address": str(address)}}}
 
 
