@@ -81,11 +81,21 @@ def docker(*args: str, timeout: float = EXEC_TIMEOUT) -> subprocess.CompletedPro
 
 def lab_networks(project: str) -> dict[str, LinkNetwork]:
     """The running lab's networks by Compose name, with their running members."""
-    lab = inventory(project)
+    return networks_of(inventory(project))
+
+
+def networks_of(lab) -> dict[str, LinkNetwork]:
+    """The networks of an inventory (lanlab/control/inventory.py), with their running members."""
     return {name: LinkNetwork(name, net.subnet, net.bridge, net.kind,
                               {node.name: node.container_id for node in lab.nodes.values()
                                if node.running and any(i.network == name for i in node.interfaces)})
             for name, net in lab.networks.items()}
+
+
+def conditions_of(project: str, lab) -> dict[str, str]:
+    """Each network's conditions in words ("clear", "delay 50ms, loss 5%", ...): the web view's."""
+    record = load(project)
+    return {name: describe(record, network) for name, network in networks_of(lab).items()}
 
 
 # --- the record ------------------------------------------------------------------------
@@ -194,19 +204,20 @@ def at_up(project: str, lab) -> None:
 
 # --- the command -----------------------------------------------------------------------
 
+def describe(record: dict, network: LinkNetwork) -> str:
+    now = {node: c for node, c in current(record, network).items() if not c.clear}
+    described = {c.describe() for c in now.values()}
+    if not now:
+        return "clear"
+    if len(described) == 1 and len(now) == len(network.members):
+        return described.pop()
+    return "; ".join(f"{node}: {c.describe()}" for node, c in now.items())
+
+
 def table(project: str, networks: dict[str, LinkNetwork]) -> str:
     record = load(project)
     rows = [("network", "subnet", "kind", "conditions")]
-    for network in networks.values():
-        now = {node: c for node, c in current(record, network).items() if not c.clear}
-        described = {c.describe() for c in now.values()}
-        if not now:
-            text = "clear"
-        elif len(described) == 1 and len(now) == len(network.members):
-            text = described.pop()
-        else:
-            text = "; ".join(f"{node}: {c.describe()}" for node, c in now.items())
-        rows.append((network.name, network.subnet, network.kind, text))
+    rows += [(n.name, n.subnet, n.kind, describe(record, n)) for n in networks.values()]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]) for row in rows)
 

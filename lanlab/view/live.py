@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 
 from lanlab import contracts
+from lanlab.control import links
 from lanlab.control.errors import LabError
 from lanlab.control.inventory import PROJECT_LABEL, SERVICE_LABEL, Inventory, inventory
 
@@ -52,7 +53,7 @@ class LiveLab:
 
     def state(self) -> dict:
         return {"kind": "lab", "up": is_up(self.inventory), "lab": self.inventory.to_json(),
-                "leases": self.leases}
+                "leases": self.leases, "links": links.conditions_of(self.project, self.inventory)}
 
     async def refresh(self) -> None:
         try:

@@ -77,3 +77,11 @@ def test_table_says_one_line_per_network(tmp_path, monkeypatch):
     assert links.table("lk", {"lan-b": LAN_B}).endswith("carol: loss 5%"), "NODE=carol: said per node"
     links.forget("lk")
     assert links.table("lk", {"lan-b": LAN_B}).endswith("clear"), "`make down` forgets the record"
+
+
+def test_the_web_view_reads_each_networks_conditions(tmp_path, monkeypatch):
+    monkeypatch.setattr(links, "BUILD", tmp_path)
+    monkeypatch.setattr(links, "networks_of", lambda lab: {"lan-b": LAN_B})
+    links.save("lk", record_of(carol=cond.Conditions(delay_ms=50)))
+    assert links.conditions_of("lk", lab=None) == {"lan-b": "carol: delay 50ms"}, \
+        "the view's links panel says what `make link` set, in the same words as `make link`"

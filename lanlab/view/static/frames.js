@@ -201,7 +201,7 @@
     for (const [name, net] of Object.entries(state.lab.networks)) {
       const line = document.createElement("div");
       line.dataset.link = name;
-      line.textContent = `${name}: ${net.kind} on ${net.bridge}; conditions: none set (make link)`;
+      line.textContent = `${name}: ${net.kind} on ${net.bridge}; conditions: ${(state.links || {})[name] || "clear"} (make link)`;
       body.appendChild(line);
     }
   }
