@@ -26,6 +26,18 @@ from lanlab.dhcp import codec
 
 MAX_HOPS = 16  # RFC 1542 4.1.1: "SHOULD be configurable", 16 is the usual default
 SERVER_PORT, CLIENT_PORT = DHCP_SERVER_PORT, DHCP_CLIENT_PORT
+OP_NAMES = {codec.OP_REQUEST: "BOOTREQUEST", codec.OP_REPLY: "BOOTREPLY"}
+
+
+def parse(data: bytes, op: int, kind: str, where: str) -> codec.Message | str:
+    """The message in `data` if it parses and has `op`; else a log line saying why it was dropped."""
+    try:
+        msg = codec.parse(data)
+    except codec.DhcpError as error:
+        return f"dropped a malformed {kind}: {error}"
+    if msg.op != op:
+        return f"dropped a {OP_NAMES[msg.op]} (op {msg.op}) {where}"
+    return msg
 
 
 @dataclass(frozen=True)
@@ -61,12 +73,9 @@ class Relay:
 
     def from_client(self, data: bytes, link: Link) -> Send | str:
         """A request heard on `link`; a Send, or a log line saying why it was dropped."""
-        try:
-            msg = codec.parse(data)
-        except codec.DhcpError as error:
-            return f"dropped a malformed request on {link.name}: {error}"
-        if msg.op != codec.OP_REQUEST:
-            return f"dropped a BOOTREPLY (op {msg.op}) heard on client link {link.name}"
+        msg = parse(data, codec.OP_REQUEST, f"request on {link.name}", f"heard on client link {link.name}")
+        if isinstance(msg, str):
+            return msg
         if msg.hops >= self.max_hops:
             return f"dropped xid {msg.xid:#x}: {msg.hops} hops, the limit is {self.max_hops}"
         append, giaddr = b"", None
@@ -84,12 +93,9 @@ class Relay:
 
     def from_server(self, data: bytes) -> Send | str:
         """A reply from the server, for one of our links."""
-        try:
-            msg = codec.parse(data)
-        except codec.DhcpError as error:
-            return f"dropped a malformed reply: {error}"
-        if msg.op != codec.OP_REPLY:
-            return f"dropped a BOOTREQUEST (op {msg.op}) that came from the server side"
+        msg = parse(data, codec.OP_REPLY, "reply", "that came from the server side")
+        if isinstance(msg, str):
+            return msg
         link = self.link_for(msg.giaddr)
         if link is None:
             return f"dropped a reply for giaddr {msg.giaddr}: not one of this relay's addresses"
