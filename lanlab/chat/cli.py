@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 
+from lanlab import exits
 from lanlab.host import node, ready
 from lanlab.chat import handler as message
 from lanlab.chat import program as listener
@@ -225,16 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stderr if not args else sys.stdout)
         return 0 if args else 2
     try:
-        run(args)
+        return exits.run(lambda: run(args), ChatError, "chat")
     except UsageError:
         print(f"chat: usage:\n{USAGE}", file=sys.stderr)
         return 2
-    except ChatError as error:
-        print(f"chat: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from lanlab import exits
 from lanlab.control import base, hostdeps, links, wire
 from lanlab.control.errors import LabError
 from lanlab.control.errors import say
@@ -162,22 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] not in (*COMMANDS, *wire.COMMANDS, "down"):
         print(__doc__, file=sys.stderr)
         return 2
-    try:
-        if args[0] in wire.COMMANDS:
-            project = choose_lab("status", options).project if args[0] != "show" else ""
-            return wire.main(project, args)
-        lab = choose_lab(args[0], options)
-        if args[0] == "down":
-            cmd_down(lab, options)
-        else:
-            COMMANDS[args[0]](lab, args[1:])
-    except LabError as error:
-        print(f"lanlab: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("lanlab: stopped by Ctrl-C", file=sys.stderr)
-        return 130
-    return 0
+    return exits.run(lambda: run_command(args, options), LabError, "lanlab: error", "lanlab: stopped by Ctrl-C")
+
+
+def run_command(args: list[str], options: dict) -> int | None:
+    if args[0] in wire.COMMANDS:
+        project = choose_lab("status", options).project if args[0] != "show" else ""
+        return wire.main(project, args)
+    lab = choose_lab(args[0], options)
+    if args[0] == "down":
+        cmd_down(lab, options)
+    else:
+        COMMANDS[args[0]](lab, args[1:])
 
 
 if __name__ == "__main__":

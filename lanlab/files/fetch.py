@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 
+from lanlab import exits
 from lanlab.files import handler
 
 CONNECT_TIMEOUT = 5.0
@@ -238,26 +239,23 @@ def current_umask() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     path = output_path(args.name, args.output)
+    return exits.run(lambda: fetch(args, path), FetchError, "fetch", "fetch: interrupted; nothing written")
+
+
+def fetch(args: argparse.Namespace, path: str) -> None:
+    """Download and check, then the summary line; a timeout or a socket error is a FetchError."""
     try:
         with connect(args.host, args.port) as sock:
             size, took = download(sock, args.host, args.name, path)
-    except FetchError as error:
-        print(f"fetch: {error}", file=sys.stderr)
-        return 1
-    except TimeoutError:
-        print(f"fetch: {args.host}:{args.name}: no data for {IDLE_TIMEOUT:.0f} s; gave up, nothing written", file=sys.stderr)
-        return 1
+    except TimeoutError as error:
+        raise FetchError(f"{args.host}:{args.name}: no data for {IDLE_TIMEOUT:.0f} s; gave up, nothing written") \
+            from error
     except OSError as error:
-        print(f"fetch: {args.host}:{args.name}: {error.strerror or error}; nothing written", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("fetch: interrupted; nothing written", file=sys.stderr)
-        return 130
+        raise FetchError(f"{args.host}:{args.name}: {error.strerror or error}; nothing written") from error
     if not args.quiet:
         rate = size / max(took, 1e-6) / 1e6
         print(f"fetch: {args.name}: {size} bytes in {took:.2f} s ({rate:.1f} MB/s), sha256 ok -> {path}",
               file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":
