@@ -107,6 +107,20 @@ def ensure_bench_image(say=print) -> str:
     return base.ensure_base(flavour="bench")
 
 
+def run_alone(name: str, say, measure, markdown, errors: tuple[type[Exception], ...]) -> int:
+    """`python -m bench.bench_NAME` on its own: the bench image, then measure()'s figures
+    printed as markdown(figures), status 0; one of `errors` is the line "NAME: error: ..."
+    on stderr and status 1."""
+    try:
+        ensure_bench_image(say)
+        figures = measure()
+    except errors as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return 1
+    print(markdown(figures))
+    return 0
+
+
 def remove_labelled(label: str) -> None:
     """Remove every container, network and volume carrying `label` ("key=value"), in
     that order (a network or volume in use cannot go first): what a benchmark stopped by

@@ -51,7 +51,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from bench import ensure_bench_image, remove_labelled
+from bench import ensure_bench_image, remove_labelled, run_alone
 
 BUDGET = 2400  # seconds, for the `make bench` runner
 
@@ -403,14 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=40000, help="highest rate tried")
     parser.add_argument("--passes", type=int, default=2, help="passes over the servers, order mirrored")
     args = parser.parse_args(argv)
-    try:
-        ensure_bench_image(say)
-        figures = measure(args.duration, args.clients, args.start, args.max, args.passes)
-    except (docker.errors.DockerException, RuntimeError) as error:
-        print(f"bench-dhcp: error: {error}", file=sys.stderr)
-        return 1
-    print(markdown(figures))
-    return 0
+    return run_alone("bench-dhcp", say,
+                     lambda: measure(args.duration, args.clients, args.start, args.max, args.passes),
+                     markdown, (docker.errors.DockerException, RuntimeError))
 
 
 if __name__ == "__main__":

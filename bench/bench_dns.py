@@ -47,7 +47,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from bench import ensure_bench_image, remove_labelled
+from bench import ensure_bench_image, remove_labelled, run_alone
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = os.environ.get("LANLAB_BENCH_IMAGE", "lanlab-bench:latest")
@@ -400,15 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floors", action="store_true",
                         help="also measure the latency of a Python and a C UDP echo loop (the floors)")
     args = parser.parse_args(argv)
-    try:
-        ensure_bench_image(say)
-        results = measure_all(args.duration, args.rate, args.runs, args.hosts,
-                              args.latency_runs, args.latency_duration, args.floors)
-    except docker.errors.DockerException as error:
-        print(f"bench-dns: error: {error}", file=sys.stderr)
-        return 1
-    print(markdown(results))
-    return 0
+    return run_alone("bench-dns", say,
+                     lambda: measure_all(args.duration, args.rate, args.runs, args.hosts,
+                                         args.latency_runs, args.latency_duration, args.floors),
+                     markdown, (docker.errors.DockerException,))
 
 
 if __name__ == "__main__":
