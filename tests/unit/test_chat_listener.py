@@ -4,14 +4,18 @@ from __future__ import annotations
 import io
 import queue
 import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from lanlab.chat import cli
-from lanlab.chat import program as listener
-from lanlab.chat.names import Names
+sys.path.insert(0, str(Path(__file__).parent))
+from polling import line_with  # noqa: E402
+from lanlab.chat import cli  # noqa: E402
+from lanlab.chat import program as listener  # noqa: E402
+from lanlab.chat.names import Names  # noqa: E402
 
 
 def free_port() -> int:
@@ -34,13 +38,10 @@ class Lines(io.StringIO):
             return super().write(text)
 
     def wait_for(self, text: str, timeout: float = 5.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.getvalue().splitlines():
-                if text in line:
-                    return line
-            time.sleep(0.02)
-        raise AssertionError(f"no line with {text!r} within {timeout} s in {self.getvalue()!r}")
+        line = line_with(text, lambda: self.getvalue().splitlines(), timeout)
+        if line is None:
+            raise AssertionError(f"no line with {text!r} within {timeout} s in {self.getvalue()!r}")
+        return line
 
 
 @pytest.fixture

@@ -6,13 +6,17 @@ import os
 import random
 import select
 import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from lanlab.files import program as server
-from lanlab.files import handler
+sys.path.insert(0, str(Path(__file__).parent))
+from polling import line_with  # noqa: E402
+from lanlab.files import program as server  # noqa: E402
+from lanlab.files import handler  # noqa: E402
 
 
 class Log(list):
@@ -20,13 +24,10 @@ class Log(list):
         self.append(line)
 
     def wait_for(self, text: str, timeout: float = 5.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self):
-                if text in line:
-                    return line
-            time.sleep(0.02)
-        raise AssertionError(f"no log line with {text!r} in {timeout} s; log: {list(self)}")
+        line = line_with(text, lambda: list(self), timeout)
+        if line is None:
+            raise AssertionError(f"no log line with {text!r} in {timeout} s; log: {list(self)}")
+        return line
 
 
 @pytest.fixture
