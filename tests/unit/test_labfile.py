@@ -111,57 +111,48 @@ def refusal(text: str) -> str:
     return message
 
 
-def test_yaml_syntax():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24\nhosts: {}\n")
-    assert message.startswith("bad.yaml:4:") and "not valid YAML" in message, message
+REFUSALS = [  # a file, the line its error names, what the error says
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24\nhosts: {}\n",
+                 4, ["not valid YAML"], id="yaml_syntax"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24, gatway: r1}\n",
+                 3, ["'gatway'", "did you mean 'gateway'"], id="unknown_key_with_the_nearest_known_one"),
+    pytest.param("name: x\nnetwork:\n  a: {subnet: 10.25.0.0/24}\n",
+                 2, ["did you mean 'networks'"], id="unknown_top_level_key"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/16}\n  b: {subnet: 10.25.7.0/24}\n",
+                 4, ["overlaps a 10.25.0.0/16 (line 3)"], id="overlapping_subnets"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/25}\nrouters:\n  r1: {a: 10.25.0.200}\n",
+                 5, ["outside a 10.25.0.0/25"], id="address_outside_its_subnet"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
+                 "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a, address: 10.25.0.1}\n",
+                 8, ["given twice", "r1"], id="address_given_twice"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nhosts:\n  Bob_1: {network: a, address: 10.25.0.5/24, static: true}\n",
+                 5, ["not a DNS label"], id="name_not_a_dns_label"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  pc: {a: 10.25.0.1}\n"
+                 "hosts:\n  pc: {network: a, address: 10.25.0.5/24, static: true}\n",
+                 7, ["used twice (also on line 5)"], id="name_used_twice"),
+    pytest.param("name: x\nnetworks:\n  wire: {subnet: 10.25.50.0/24}\nhosts:\n  pc1: {network: wire}\n",
+                 5, ["no address", "static: true"], id="host_with_no_router_and_no_dhcp_must_be_static"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.1.0/24}\n  b: {subnet: 10.25.2.0/24}\n"
+                 "routers:\n  r1: {a: 10.25.1.1}\n  r2: {b: 10.25.2.1}\n",
+                 4, ["cannot be reached"], id="subnet_the_routers_cannot_reach"),
+    pytest.param("name: x\nnetworks:\n  lan-a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {lan-b: 10.25.0.1}\n",
+                 5, ["did you mean 'lan-a'"], id="a_reference_to_no_network"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
+                 "dhcp: {network: a, address: 10.25.0.150}\nhosts:\n  h: {network: a}\n",
+                 6, ["inside a's DHCP pool"], id="a_fixed_address_inside_the_pool"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
+                 "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a, address: 10.25.0.9/24}\n",
+                 8, ["static"], id="a_prefix_length_on_a_host_that_is_not_static"),
+    pytest.param("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\n"
+                 "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a}\n",
+                 6, ["no router to be its gateway"], id="a_leasing_host_needs_a_router_on_its_network"),
+]
 
 
-def test_unknown_key_with_the_nearest_known_one():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24, gatway: r1}\n")
-    assert message.startswith("bad.yaml:3:") and "'gatway'" in message and "did you mean 'gateway'" in message, message
-
-
-def test_unknown_top_level_key():
-    message = refusal("name: x\nnetwork:\n  a: {subnet: 10.25.0.0/24}\n")
-    assert message.startswith("bad.yaml:2:") and "did you mean 'networks'" in message, message
-
-
-def test_overlapping_subnets():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/16}\n  b: {subnet: 10.25.7.0/24}\n")
-    assert message.startswith("bad.yaml:4:") and "overlaps a 10.25.0.0/16 (line 3)" in message, message
-
-
-def test_address_outside_its_subnet():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/25}\nrouters:\n  r1: {a: 10.25.0.200}\n")
-    assert message.startswith("bad.yaml:5:") and "outside a 10.25.0.0/25" in message, message
-
-
-def test_address_given_twice():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
-                      "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a, address: 10.25.0.1}\n")
-    assert message.startswith("bad.yaml:8:") and "given twice" in message and "r1" in message, message
-
-
-def test_name_not_a_dns_label():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nhosts:\n  Bob_1: {network: a, address: 10.25.0.5/24, static: true}\n")
-    assert message.startswith("bad.yaml:5:") and "not a DNS label" in message, message
-
-
-def test_name_used_twice():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  pc: {a: 10.25.0.1}\n"
-                      "hosts:\n  pc: {network: a, address: 10.25.0.5/24, static: true}\n")
-    assert message.startswith("bad.yaml:7:") and "used twice (also on line 5)" in message, message
-
-
-def test_host_with_no_router_and_no_dhcp_must_be_static():
-    message = refusal("name: x\nnetworks:\n  wire: {subnet: 10.25.50.0/24}\nhosts:\n  pc1: {network: wire}\n")
-    assert message.startswith("bad.yaml:5:") and "no address" in message and "static: true" in message, message
-
-
-def test_subnet_the_routers_cannot_reach():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.1.0/24}\n  b: {subnet: 10.25.2.0/24}\n"
-                      "routers:\n  r1: {a: 10.25.1.1}\n  r2: {b: 10.25.2.1}\n")
-    assert message.startswith("bad.yaml:4:") and "cannot be reached" in message, message
+@pytest.mark.parametrize("text, line, fragments", REFUSALS)
+def test_refusal_names_the_line_and_what_is_wrong(text, line, fragments):
+    message = refusal(text)
+    assert message.startswith(f"bad.yaml:{line}:") and all(f in message for f in fragments), message
 
 
 def test_subnet_that_overlaps_a_route_of_this_machine():
@@ -182,33 +173,10 @@ def test_more_networks_on_one_router_than_docker_allows():
     assert message.startswith(f"bad.yaml:{count + 4}:") and "at most" in message, message
 
 
-def test_a_reference_to_no_network():
-    message = refusal("name: x\nnetworks:\n  lan-a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {lan-b: 10.25.0.1}\n")
-    assert message.startswith("bad.yaml:5:") and "did you mean 'lan-a'" in message, message
-
-
-def test_a_fixed_address_inside_the_pool():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
-                      "dhcp: {network: a, address: 10.25.0.150}\nhosts:\n  h: {network: a}\n")
-    assert message.startswith("bad.yaml:6:") and "inside a's DHCP pool" in message, message
-
-
-def test_a_prefix_length_on_a_host_that_is_not_static():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\nrouters:\n  r1: {a: 10.25.0.1}\n"
-                      "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a, address: 10.25.0.9/24}\n")
-    assert message.startswith("bad.yaml:8:") and "static" in message, message
-
-
 def test_an_unreadable_file():
     with pytest.raises(labfile.LabFileError) as caught:
         labfile.load("/nonexistent/lab.yaml")
     assert "/nonexistent/lab.yaml" in str(caught.value) and "LAB=" in str(caught.value)
-
-
-def test_a_leasing_host_needs_a_router_on_its_network():
-    message = refusal("name: x\nnetworks:\n  a: {subnet: 10.25.0.0/24}\n"
-                      "dhcp: {network: a, address: 10.25.0.2}\nhosts:\n  h: {network: a}\n")
-    assert message.startswith("bad.yaml:6:") and "no router to be its gateway" in message, message
 
 
 def test_the_example_in_docs_labs_md_is_a_valid_lab_file():
