@@ -74,6 +74,7 @@ class LabFileError(ValueError):
 
 
 # --- the model ----------------------------------------------------------------------------
+# RouterInterface, Server and Host repeat network, address and line on purpose: each is read its own way.
 
 @dataclass(frozen=True)
 class Network:
