@@ -29,10 +29,16 @@ def line_of(lines: list[str], text: str) -> int:
     return found[0]
 
 
-def put(container, folder: str, filename: str, text: str) -> None:
+def tar_of(path: str, text: str) -> bytes:
+    """A tar archive of one file, `path`, holding `text` (what put_archive takes)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo(f"{folder.strip('/')}/{filename}")
+        info = tarfile.TarInfo(path)
         info.size = len(text.encode())
         tar.addfile(info, io.BytesIO(text.encode()))
-    assert container.put_archive("/", buffer.getvalue()), f"cannot copy {filename} into {container.name}"
+    return buffer.getvalue()
+
+
+def put(container, folder: str, filename: str, text: str) -> None:
+    assert container.put_archive("/", tar_of(f"{folder.strip('/')}/{filename}", text)), \
+        f"cannot copy {filename} into {container.name}"

@@ -6,14 +6,16 @@ listener already listens: on a lab host they run after `chat pause`, as a studen
 """
 from __future__ import annotations
 
-import io
 import re
-import tarfile
+import sys
 import time
 import uuid
 from pathlib import Path
 
 from lanlab.control.probe import Background, wait_for_log
+
+sys.path.insert(0, str(Path(__file__).parent))
+from course import tar_of  # noqa: E402
 
 COURSE = Path(__file__).resolve().parents[1] / "course"
 FOLDER = "/tmp/course-chat"
@@ -41,13 +43,8 @@ def course_script(filename: str, variable: str, address: str | None) -> str:
 
 
 def copy_in(node, name: str, filename: str, text: str) -> None:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo(filename)
-        info.size = len(text.encode())
-        tar.addfile(info, io.BytesIO(text.encode()))
     node(name).ok(f"mkdir -p {FOLDER}")
-    assert node(name).container.put_archive(FOLDER, buffer.getvalue()), f"cannot copy {filename} into {name}"
+    assert node(name).container.put_archive(FOLDER, tar_of(filename, text)), f"cannot copy {filename} into {name}"
 
 
 def wait_for_line(node, name: str, text: str, since: float, timeout: float = 10) -> str:

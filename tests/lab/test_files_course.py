@@ -2,11 +2,13 @@
 address, against lanlab's file server: the bare form."""
 from __future__ import annotations
 
-import io
 import re
-import tarfile
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from course import tar_of  # noqa: E402
 
 COURSE = Path(__file__).resolve().parents[1] / "course"
 FOLDER = "/tmp/course-download"
@@ -28,13 +30,8 @@ def course_script(filename: str, variable: str, address: str) -> str:
 
 
 def copy_in(node, name: str, folder: str, filename: str, text: str) -> None:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo(filename)
-        info.size = len(text.encode())
-        tar.addfile(info, io.BytesIO(text.encode()))
     node(name).ok(f"rm -rf {folder} && mkdir -p {folder}")
-    assert node(name).container.put_archive(folder, buffer.getvalue()), f"cannot copy {filename} into {name}"
+    assert node(name).container.put_archive(folder, tar_of(filename, text)), f"cannot copy {filename} into {name}"
 
 
 def test_course_download_client_gets_small_and_big_files(node):
