@@ -22,12 +22,16 @@ def test_traceroute_first_hop_is_the_router(node, plan):
     assert hops[-1][1] == carol and len(hops) == 2, f"carol is exactly one router away:\n{out}"
 
 
+def echoes_seen(sender, receiver, plan, sender_subnet: str, receiver_subnet: str) -> str:
+    """What `receiver` captures on its `receiver_subnet` interface while `sender` pings it there."""
+    sender_ip = address_of(sender, plan, sender_subnet)
+    receiver_if = lab_interface(receiver, plan, receiver_subnet)
+    return capture_while(receiver, receiver_if.name, f"icmp[icmptype] == icmp-echo and src host {sender_ip}",
+                         lambda: sender.sh(f"ping -c 3 -i 0.3 -W 1 {address_of(receiver, plan, receiver_subnet)}"))
+
+
 def test_cross_subnet_packet_arrives_with_ttl_63_from_the_routers_mac(node, plan):
-    alice, carol = node("alice"), node("carol")
-    alice_ip = address_of(alice, plan, "lan-a")
-    carol_if = lab_interface(carol, plan, "lan-b")
-    out = capture_while(carol, carol_if.name, f"icmp[icmptype] == icmp-echo and src host {alice_ip}",
-                        lambda: alice.sh(f"ping -c 3 -i 0.3 -W 1 {address_of(carol, plan, 'lan-b')}"))
+    out = echoes_seen(node("alice"), node("carol"), plan, "lan-a", "lan-b")
     assert "ttl 63" in out, f"one router hop takes the TTL from 64 to 63; carol saw:\n{out}"
     router_mac = mac_of(node("router"), plan, "lan-b")
     assert out.lower().startswith(router_mac), \
@@ -35,11 +39,8 @@ def test_cross_subnet_packet_arrives_with_ttl_63_from_the_routers_mac(node, plan
 
 
 def test_same_subnet_packet_arrives_with_ttl_64_from_the_senders_mac(node, plan):
-    alice, bob = node("alice"), node("bob")
-    bob_if = lab_interface(bob, plan, "lan-a")
-    alice_ip = address_of(alice, plan, "lan-a")
-    out = capture_while(bob, bob_if.name, f"icmp[icmptype] == icmp-echo and src host {alice_ip}",
-                        lambda: alice.sh(f"ping -c 3 -i 0.3 -W 1 {address_of(bob, plan, 'lan-a')}"))
+    alice = node("alice")
+    out = echoes_seen(alice, node("bob"), plan, "lan-a", "lan-a")
     assert "ttl 64" in out, f"within a subnet no router touches the packet; bob saw:\n{out}"
     assert out.lower().startswith(mac_of(alice, plan, "lan-a")), \
         f"on one subnet the frame comes straight from alice:\n{out}"
