@@ -10,6 +10,12 @@ from pathlib import Path
 COURSE = Path(__file__).resolve().parents[1] / "course"
 
 
+def address_of(node, name) -> str:
+    """The node's first global IPv4 address: where a course script is pointed."""
+    out = node(name).ok("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1")
+    return out.strip()
+
+
 def script(filename: str, variable: str, address: str) -> tuple[str, list[str]]:
     """The script with `variable = "address"`, and its lines (to find a call's line number).
     Asserted: no other line changes."""

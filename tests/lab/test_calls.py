@@ -26,11 +26,6 @@ FOLDER = "/tmp/course-calls"
 SOCKET_ONLY = ("socket", "connect", "bind", "listen", "accept4", "sendto", "recvfrom", "shutdown")
 
 
-def address_of(node, name) -> str:
-    out = node(name).ok("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1")
-    return out.strip()
-
-
 @pytest.fixture
 def folder(node):
     yield FOLDER
@@ -43,7 +38,7 @@ def ours(recording, node_name: str, filename: str) -> list[dict]:
 
 
 def test_course_tcp_client_calls_are_named_with_their_lines(lab, node, folder):
-    files = address_of(node, "files")
+    files = course.address_of(node, "files")
     text, lines = course.script("download_client.py", "SERVER_IP", files)
     course.put(node("alice").container, folder, "download_client.py", text)
     got = record.record_in_lab(lab, "alice", f"cd {folder} && echo hello.txt | python3 download_client.py")
@@ -72,7 +67,7 @@ def test_course_tcp_client_calls_are_named_with_their_lines(lab, node, folder):
 
 
 def test_unbound_udp_sender_run_twice_gets_two_source_ports(lab, node, folder):
-    alice = address_of(node, "alice")
+    alice = course.address_of(node, "alice")
     text, lines = course.script("udp_sender.py", "SERVER_IP", alice)
     course.put(node("bob").container, folder, "udp_sender.py", text)
     try:
@@ -91,7 +86,7 @@ def test_unbound_udp_sender_run_twice_gets_two_source_ports(lab, node, folder):
 
 
 def test_one_recv_reads_1024_bytes_of_what_the_server_sent(lab, node, folder):
-    text, lines = course.script("download_one_recv.py", "SERVER_IP", address_of(node, "files"))
+    text, lines = course.script("download_one_recv.py", "SERVER_IP", course.address_of(node, "files"))
     course.put(node("alice").container, folder, "download_one_recv.py", text)
     got = record.record_in_lab(lab, "alice", f"cd {folder} && echo big.bin | python3 download_one_recv.py",
                                server="files:9090")
@@ -110,7 +105,7 @@ def test_attached_server_shows_accept_and_sendfile_and_keeps_serving(lab, node):
     assert "accept" in names and "sendfile" in names, f"the server's accept and sendfile rows: {names}"
     accept = server[names.index("accept")]
     sendfile = server[names.index("sendfile")]
-    alice = address_of(node, "alice")
+    alice = course.address_of(node, "alice")
     assert accept["remote"].startswith(f"{alice}:") and sendfile["remote"] == accept["remote"], \
         "the server accepted alice's connection and sent the file on it"
     assert sendfile["thread"] != accept["thread"] and sendfile["pid"] == accept["pid"], \
@@ -126,7 +121,7 @@ def test_recorded_calls_agree_with_straces_own_count(lab, node):
     """netcat, a program no one here wrote, under the recorder; strace's own summary of the
     same run counts each syscall: every one is read, and each socket call is either a row
     or left out as not the network's (netcat asks nscd over a Unix socket first)."""
-    files = address_of(node, "files")
+    files = course.address_of(node, "files")
     size = int(node("files").ok("stat -c %s /srv/files/hello.txt"))
     got = record.record_in_lab(lab, "alice", f"printf hello.txt | nc -N -n -w 5 {files} 9090 > /dev/null")
     assert got.status == 0, f"nc fetched hello.txt: {got.stderr}"
@@ -143,7 +138,7 @@ def test_recorded_calls_agree_with_straces_own_count(lab, node):
 
 
 def test_a_crashing_program_keeps_its_calls(lab, node):
-    files = address_of(node, "files")
+    files = course.address_of(node, "files")
     program = ("import socket; s = socket.create_connection(('%s', 9090)); s.send(b'hello.txt'); "
                "raise SystemExit('crash after send')" % files)
     got = record.record_in_lab(lab, "alice", f'python3 -c "{program}"')
@@ -226,7 +221,7 @@ def tcp_payload(frame: dict) -> int:
 
 
 def test_course_tcp_client_in_the_ladder_connect_send_close(tmp_path, node, folder):
-    files = address_of(node, "files")
+    files = course.address_of(node, "files")
     text, lines = course.script("download_client.py", "SERVER_IP", files)
     course.put(node("alice").container, folder, "download_client.py", text)
     events, printed = make_trace(tmp_path, "alice", f"cd {folder} && echo hello.txt | python3 download_client.py")
@@ -245,7 +240,7 @@ def test_course_tcp_client_in_the_ladder_connect_send_close(tmp_path, node, fold
 
 
 def test_unbound_sender_in_the_ladder_two_datagrams_from_two_ports(tmp_path, node, folder):
-    alice = address_of(node, "alice")
+    alice = course.address_of(node, "alice")
     text, _ = course.script("udp_sender.py", "SERVER_IP", alice)
     course.put(node("bob").container, folder, "udp_sender.py", text)
     ports = []
@@ -270,7 +265,7 @@ def test_one_recv_row_says_1024_while_the_frames_carry_the_whole_file(tmp_path, 
     enough to arrive whole before the client closes."""
     name, size = "calls-5000.txt", 5000
     node("files").ok(f"python3 -c \"open('/srv/files/{name}', 'w').write(('x' * 99 + chr(10)) * 50)\"")
-    text, _ = course.script("download_one_recv.py", "SERVER_IP", address_of(node, "files"))
+    text, _ = course.script("download_one_recv.py", "SERVER_IP", course.address_of(node, "files"))
     course.put(node("alice").container, folder, "download_one_recv.py", text)
     try:
         events, printed = make_trace(tmp_path, "alice", f"cd {folder} && echo {name} | python3 download_one_recv.py")
@@ -325,7 +320,7 @@ def test_readme_calls_commands(lab, tmp_path):
 
 def test_the_chats_two_threads_are_told_apart(lab, node, folder):
     """The course's threaded chat on carol: the main thread sends, another receives."""
-    alice, carol = address_of(node, "alice"), address_of(node, "carol")
+    alice, carol = course.address_of(node, "alice"), course.address_of(node, "carol")
     text, lines = course.script("chat.py", "PEER_IP", alice)
     course.put(node("carol").container, folder, "chat.py", text)
     node("carol").ok("chat pause 60")

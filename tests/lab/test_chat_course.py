@@ -15,15 +15,10 @@ from pathlib import Path
 from lanlab.control.probe import Background, wait_for_log
 
 sys.path.insert(0, str(Path(__file__).parent))
-from course import tar_of  # noqa: E402
+from course import address_of, tar_of  # noqa: E402
 
 COURSE = Path(__file__).resolve().parents[1] / "course"
 FOLDER = "/tmp/course-chat"
-
-
-def address_of(node, name) -> str:
-    out = node(name).ok("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1")
-    return out.strip()
 
 
 def token(label: str) -> str:

@@ -8,15 +8,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from course import tar_of  # noqa: E402
+from course import address_of, tar_of  # noqa: E402
 
 COURSE = Path(__file__).resolve().parents[1] / "course"
 FOLDER = "/tmp/course-download"
-
-
-def address_of(node, name) -> str:
-    out = node(name).ok("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1")
-    return out.strip()
 
 
 def course_script(filename: str, variable: str, address: str) -> str:
