@@ -15,7 +15,7 @@ ONLY   ?=
 quote   = '$(subst ','\'',$(1))'
 NUMERIC = $(if $(filter 1,$(N)),1,$(if $(filter 0,$(NAMES)),1,))
 
-.PHONY: up down test unit lab-test shell logs status leases link view view-deps check grade bench clean base venv help capture trace show
+.PHONY: python-env early-base up down test unit lab-test shell logs status leases link view view-deps check grade bench clean base venv help capture trace show
 
 help:
 	@echo "make up | down | test | unit | shell NODE=alice | logs | status | leases | view | bench | clean"
@@ -28,11 +28,27 @@ help:
 	@echo "                 make show JSON=t.json [DETAIL=N]"
 	@echo "lessons:         make check LESSON=udp [WORK=dir] | make grade DIR=submissions [LESSONS=udp,tcp]"
 
+# On a fresh machine the two long steps of `make up` go side by side: the Python environment
+# and the base image (lanlab/control/base.py needs only the standard library). `make test`
+# starts a lab when none runs, so it does the same.
+EARLY_BASE := $(if $(filter up test base,$(MAKECMDGOALS)),early-base)
+
 $(STAMP): pyproject.toml
 	@echo "lanlab: creating the Python environment in $(VENV) (once)"
-	@$(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(MAKE) --no-print-directory -j2 python-env $(EARLY_BASE)
 	@touch $@
+
+# pyproject.toml's dependencies and test extras, and the project itself by a .pth path
+# (what an editable install amounts to, without building a wheel).
+DEPENDENCIES = import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+               print(*p["dependencies"], *p["optional-dependencies"]["test"], sep="\n")
+python-env:
+	@$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c '$(DEPENDENCIES)' | $(VENV)/bin/pip install --quiet --disable-pip-version-check -r /dev/stdin
+	@echo "$(CURDIR)" > "$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/lanlab.pth"
+
+early-base:
+	@$(PYTHON) -m lanlab.control.base
 
 venv: $(STAMP)
 

@@ -14,6 +14,10 @@ Only `os` is imported: every host's one small process loads this.
     the DNS domain      DOMAIN: lanlab.topology's plans, both servers' files
     host names          host_label(): the one rule the DHCP server and the DNS update share
     client identifier   client_id_for(): what hosts send, what reservations match
+    the image           IMAGE, the one image of every container (Dockerfile); ROLE_LABEL
+                        and COMMANDS: each container's role and the program it runs
+                        (compose.yaml and lanlab.control.generate write them,
+                        lanlab.control.inventory reads the role back)
 """
 import os
 
@@ -37,6 +41,16 @@ RECORDS_DIR = "/var/lib/lanlab/dns"       # volume dns-records
 KEY_PATH = "/var/lib/lanlab/keys/tsig.key"  # volume tsig: made by dns, read by dhcp
 
 DOMAIN = "lab.internal"
+
+IMAGE = "lanlab/lab"
+ROLE_LABEL = "lanlab.role"
+COMMANDS = {
+    "router": ["python3", "/opt/lanlab/router/entrypoint.py"],
+    "dhcp": ["python3", "/opt/lanlab/dhcp/entrypoint.py"],
+    "dns": ["python3", "/opt/lanlab/dns/entrypoint.py"],
+    # The image's CMD. One lean process per host: no site (-S); PYTHONPATH names lanlab.
+    "host": ["python3", "-S", "/opt/lanlab/nodes/entrypoint.py"],
+}
 
 LABEL_MAX = 63                            # RFC 1035 2.3.4
 LETTERS_DIGITS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")

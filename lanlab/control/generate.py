@@ -161,6 +161,12 @@ def plan_mount() -> dict:
 NODE_CAPS = ("NET_ADMIN", "NET_RAW", "SYS_PTRACE")
 
 
+def runs(role: str) -> dict:
+    """The lab image in a role: its label and its program (lanlab/contracts.py)."""
+    return {"image": f"{contracts.IMAGE}:${{LANLAB_TAG:-latest}}", "labels": {contracts.ROLE_LABEL: role},
+            "command": list(contracts.COMMANDS[role])}
+
+
 def node_common(interval: int) -> dict:
     return {"init": True, "cap_add": list(NODE_CAPS), "stop_grace_period": "2s",
             "restart": "no", "sysctls": dict(UNPRIVILEGED_PORT_START),
@@ -170,7 +176,7 @@ def node_common(interval: int) -> dict:
 
 def router_service(plan: topology.Plan, work: str) -> dict:
     mount = plan_mount()
-    return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}", "hostname": "router",
+    return {"<<": Merge("node"), **runs("router"), "hostname": "router",
             "healthcheck": {"test": ["CMD", "lanlab-health"], "interval": "2s", "timeout": "3s",
                             "retries": 3, "start_period": "30s"},
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
@@ -209,7 +215,7 @@ def render_compose(plan: topology.Plan, configs: dict | None = None,
     interval = health_interval(len(plan.hosts) + len(topology.SERVICES))
     # Hosts get the ready directory and the workspace only: nothing in a host reads the
     # plan, and each bind mount is work for Docker at every one of 200 container starts.
-    host = {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}",
+    host = {"<<": Merge("node"), **runs("host"),
             "volumes": [READY_VOLUME, work], "depends_on": ["router"]}
     services = {"router": router_service(plan, work),
                 "dhcp": service_from_default("dhcp", plan.dhcp, plan, configs or {}, default_file),
@@ -379,8 +385,7 @@ def lab_router(lab, router, work: str) -> dict:
         environment["LANLAB_FRR_CONF"] = FRR_MOUNT
         volumes.append(f"./{frr_file(router.name)}:{FRR_MOUNT}:ro")
         ospf = {"cap_add": [*NODE_CAPS, "SYS_ADMIN"]}
-    return {"<<": Merge("node"), "image": "lanlab/router:${LANLAB_TAG:-latest}",
-            "hostname": router.name, **ospf,
+    return {"<<": Merge("node"), **runs("router"), "hostname": router.name, **ospf,
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
                         "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": environment, "volumes": volumes,
@@ -405,7 +410,7 @@ def lab_server(lab, server, config: ServiceConfig | None, work: str) -> dict:
     if config is not None:
         environment[config.variable] = config.path
         volumes.append(f"./{config.filename}:{config.path}:ro")
-    return {"<<": Merge("node"), "image": f"lanlab/{server.name}:${{LANLAB_TAG:-latest}}",
+    return {"<<": Merge("node"), **runs(server.name),
             "hostname": server.name, "environment": environment, "volumes": volumes,
             **routers_first(lab), "networks": {server.network: {"ipv4_address": str(server.address)}}}
 
@@ -429,7 +434,7 @@ def lab_host(lab, host, waiting: dict, work: str) -> dict:
         if lab.dns is not None:
             environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
     address = host.address or waiting[host.name]
-    return {"<<": Merge("node"), "image": "lanlab/node:${LANLAB_TAG:-latest}", "hostname": host.name,
+    return {"<<": Merge("node"), **runs("host"), "hostname": host.name,
             "environment": environment, "volumes": [READY_VOLUME, work], **routers_first(lab),
             "networks": {host.network: {"ipv4_address": str(address)}}}
 

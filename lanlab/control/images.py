@@ -1,32 +1,22 @@
-"""Skip `compose build` when the lab's images are already built from the same sources.
+"""Build the lab's one image (Dockerfile: every container runs it, in its role), and skip
+the build when it is already built from the same sources.
 
-docker-compose 1.29 spends seconds on a build whose every layer is cached (it sends the
-build context once per service, four times for the nodes image), and far longer on a busy
-machine: too long for `make up` to pay every time. The images are rebuilt when anything
-in the build context changed: a hash of every file Docker would be sent (.dockerignore
-honoured), of the base image's id and of the tag, stored in build/images-TAG.sha256.
+A build whose every layer is cached still costs seconds (the context is sent, each step
+checked), too long for `make up` to pay every time. The image is rebuilt when anything it
+is built from changed: a hash of the Dockerfile, of every file Docker would be sent
+(.dockerignore honoured), of the base image's id and of the tag, stored in
+build/images-TAG.sha256.
 """
 from __future__ import annotations
 
 import fnmatch
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 from lanlab.control import base
 from lanlab.control.compose import ROOT
-from lanlab.control.errors import LabError
-
-# The one Compose service that builds each image: bob, carol and files run alice's image
-# (lanlab/node), so compose is asked for alice alone and builds it once, not four times.
-BUILDERS = {"router": "router", "dhcp": "dhcp", "dns": "dns", "node": "alice"}
-IMAGES = tuple(BUILDERS)
-# Built side by side: the node image (its own layers, with the 100 MiB file) beside the
-# three service images, which are built one after another so that they share their
-# common layers (our code, compiled) through the build cache.
-BUILD_LINES = (("node",), ("router", "dhcp", "dns"))
-
+from lanlab import contracts
 
 def tag() -> str:
     return os.environ.get("LANLAB_TAG") or "latest"
@@ -43,12 +33,15 @@ def ignored_patterns() -> list[str]:
 
 
 def ignored(relative: str, patterns: list[str]) -> bool:
+    """Docker's rule: a pattern matches from the context's root (`**/` first: at any depth)
+    and leaves out what it matches and everything below it."""
     parts = relative.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
     for pattern in patterns:
-        bare = pattern.removeprefix("**/")
-        if fnmatch.fnmatch(relative, pattern) or any(fnmatch.fnmatch(part, bare) for part in parts):
-            return True
-        if any(fnmatch.fnmatch("/".join(parts[:i]), pattern) for i in range(1, len(parts))):
+        if pattern.startswith("**/"):
+            if any(fnmatch.fnmatch(part, pattern[3:]) for part in parts):
+                return True
+        elif any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes):
             return True
     return False
 
@@ -74,14 +67,18 @@ def image_id(name: str) -> str:
 def sources_hash() -> str:
     digest = hashlib.sha256()
     digest.update(f"tag {tag()}\nbase {image_id('lanlab-base:latest')}\n".encode())
-    for path in context_files():
+    for path in [ROOT / "Dockerfile", *context_files()]:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
+def name() -> str:
+    return f"{contracts.IMAGE}:{tag()}"
+
+
 def current_ids() -> list[str]:
-    return [image_id(f"lanlab/{name}:{tag()}") for name in IMAGES]
+    return [image_id(name())]
 
 
 def stamp(ids: list[str]) -> str:
@@ -101,20 +98,8 @@ def record() -> None:
     path.write_text(stamp(current_ids()))
 
 
-def build(compose, timeout: float = 900) -> None:
-    """`compose build` of every lab image: one call per line of BUILD_LINES, at once."""
-    errors: list[LabError] = []
-
-    def line(names: tuple[str, ...]) -> None:
-        try:
-            compose.run("build", "--quiet", *(BUILDERS[name] for name in names), timeout=timeout)
-        except LabError as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=line, args=(names,)) for names in BUILD_LINES]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+def build() -> None:
+    """`docker build` of the lab image, its output in build/logs/image.log (shown if it fails)."""
+    base_image = os.environ.get("LANLAB_BASE_IMAGE") or "lanlab-base:latest"
+    base.run_logged(["docker", "build", "--build-arg", f"BASE_IMAGE={base_image}", "-t", name(), str(ROOT)],
+                    "image", "the lab image's build failed")

@@ -18,8 +18,8 @@ A network is a hub when its bridge never learns (ageing time 0, read from
 turned into a hub while the lab runs is seen), else as its label `lanlab.kind` says,
 else a switch.
 
-A node's role is its container's label `lanlab.role` when set, else follows its image
-(lanlab/router -> router, lanlab/dhcp -> dhcp, lanlab/dns -> dns, lanlab/node -> host).
+A node's role is its container's label `lanlab.role` (router, dhcp, dns, host: the lab
+image's roles, lanlab/contracts.py), "other" for a container without one.
 
 `docker_ip` is the address Docker gave: a host replaces it with its DHCP lease, so the
 MAC address is the stable key of an interface (node_by_mac).
@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from lanlab import contracts
 from lanlab.control.errors import LabError
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -40,8 +41,6 @@ SERVICE_LABEL = "com.docker.compose.service"
 NETWORK_LABEL = "com.docker.compose.network"
 BRIDGE_OPTION = "com.docker.network.bridge.name"
 KIND_LABEL = "lanlab.kind"
-ROLE_LABEL = "lanlab.role"
-ROLES_BY_IMAGE = {"router": "router", "dhcp": "dhcp", "dns": "dns", "node": "host"}
 SYS_NET = Path("/sys/class/net")
 
 
@@ -131,15 +130,12 @@ def node_from(raw: dict, networks: dict[str, Network]) -> Node:
                    (info.get("MacAddress") or "").lower(), info.get("IPAddress") or "")
          for name, info in attached.items()),
         key=lambda i: i.network))
-    return Node(labels.get(SERVICE_LABEL, raw.get("Name", "").lstrip("/")), role_of(labels, config),
+    return Node(labels.get(SERVICE_LABEL, raw.get("Name", "").lstrip("/")), role_of(labels),
                 raw["Id"], running, health, interfaces)
 
 
-def role_of(labels: dict, config: dict) -> str:
-    if labels.get(ROLE_LABEL):
-        return labels[ROLE_LABEL]
-    repository = (config.get("Image") or "").rsplit(":", 1)[0]
-    return ROLES_BY_IMAGE.get(repository.rsplit("/", 1)[-1], "other")
+def role_of(labels: dict) -> str:
+    return labels.get(contracts.ROLE_LABEL) or "other"
 
 
 def bridge_ageing_time(bridge: str) -> int | None:

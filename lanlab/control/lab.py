@@ -173,10 +173,10 @@ class Lab:
     def build(self) -> None:
         base.ensure_base()
         if images.up_to_date():
-            say("the lab's images are up to date")
+            say("the lab's image is up to date")
             return
-        say("building the lab's images (our code on top of the base)")
-        images.build(Compose(self.project, (ROOT / "compose.yaml",)))
+        say("building the lab's image (our code on top of the base)")
+        images.build()
         images.record()
 
     def prepare(self) -> None:

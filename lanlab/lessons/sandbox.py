@@ -1,5 +1,5 @@
 """`learner COMMAND...`: run a command in a lab node as the ordinary user `learner`
-(nodes/Dockerfile), with no capabilities, so a learner's program cannot change the lab.
+(the Dockerfile), with no capabilities, so a learner's program cannot change the lab.
 
 The node itself has NET_ADMIN and NET_RAW (the DHCP client and the router need them);
 setpriv drops every capability from the inheritable and bounding sets, so neither the
@@ -13,7 +13,7 @@ import os
 import sys
 
 USER = "learner"
-UID = 1500          # nodes/Dockerfile's useradd; no one's on the host
+UID = 1500          # the Dockerfile's useradd; no one's on the host
 
 
 def argv(command: list[str]) -> list[str]:

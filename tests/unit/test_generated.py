@@ -121,8 +121,8 @@ def test_every_host_is_a_service_on_its_subnet_at_its_address(compose):
         assert service["environment"]["LANLAB_NODE"] == host.name and \
             service["environment"]["LANLAB_SUBNET"] == str(plan.subnet(host.subnet).network), \
             "the node entrypoint finds its interface and gateway from these"
-        assert service["image"].startswith("lanlab/node:") and service["depends_on"] == ["router"], \
-            "hosts run the nodes image and start after the router they wait for"
+        assert service["labels"] == {"lanlab.role": "host"} and service["depends_on"] == ["router"], \
+            "hosts run the lab image as hosts and start after the router they wait for"
         assert "NET_ADMIN" in service["cap_add"], "a host replaces its default route itself"
         assert "SYS_PTRACE" in service["cap_add"], \
             "a trace with SERVER= attaches strace to a server it did not start"

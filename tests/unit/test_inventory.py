@@ -34,12 +34,15 @@ def container(service: str, image: str, networks: dict, running: bool = True, he
 
 NETWORKS = [network("lan-a", NET_A, "172.23.7.0/24"), network("svc", NET_SVC, "172.23.0.0/24")]
 CONTAINERS = [
-    container("router", "lanlab/router:lw", {"lan-a": ("172.23.7.1", "02:42:AC:17:07:01"),
-                                             "svc": ("172.23.0.1", "02:42:ac:17:00:01")}),
-    container("alice", "lanlab/node:lw", {"lan-a": ("172.23.7.20", "02:42:ac:17:07:14")}),
-    container("bob", "lanlab/node:lw", {"lan-a": ("172.23.7.226", "02:42:ac:17:07:e2")},
-              running=False, health=None),
-    container("dhcp", "lanlab/dhcp:lw", {"svc": ("172.23.0.2", "02:42:ac:17:00:02")}, health="starting"),
+    container("router", "lanlab/lab:lw", {"lan-a": ("172.23.7.1", "02:42:AC:17:07:01"),
+                                             "svc": ("172.23.0.1", "02:42:ac:17:00:01")},
+              labels={"lanlab.role": "router"}),
+    container("alice", "lanlab/lab:lw", {"lan-a": ("172.23.7.20", "02:42:ac:17:07:14")},
+              labels={"lanlab.role": "host"}),
+    container("bob", "lanlab/lab:lw", {"lan-a": ("172.23.7.226", "02:42:ac:17:07:e2")},
+              running=False, health=None, labels={"lanlab.role": "host"}),
+    container("dhcp", "lanlab/lab:lw", {"svc": ("172.23.0.2", "02:42:ac:17:00:02")}, health="starting",
+              labels={"lanlab.role": "dhcp"}),
 ]
 
 
@@ -83,11 +86,11 @@ def test_nodes_roles_health_and_interfaces():
     assert lab.nodes["dhcp"].health == "starting", "the Docker healthcheck's state is the health"
 
 
-def test_role_label_wins_over_image():
-    special = container("edge", "lanlab/router:lw", {}, labels={"lanlab.role": "firewall"})
-    assert build(containers=[special]).nodes["edge"].role == "firewall", "a lab file may name a role itself"
-    other = container("tool", "busybox:latest", {})
-    assert build(containers=[other]).nodes["tool"].role == "other", "an image we did not build is 'other'"
+def test_the_role_is_the_label():
+    special = container("edge", "lanlab/lab:lw", {}, labels={"lanlab.role": "firewall"})
+    assert build(containers=[special]).nodes["edge"].role == "firewall", "the label says the role, whatever it is"
+    other = container("tool", "lanlab/lab:lw", {})
+    assert build(containers=[other]).nodes["tool"].role == "other", "a container started without a role is 'other'"
 
 
 def test_node_by_mac():

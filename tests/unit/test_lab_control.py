@@ -120,10 +120,10 @@ def test_proc_routes_are_decoded():
 @pytest.mark.parametrize("path,ignored", [
     ("lanlab/host/node.py", False), ("nodes/bin/ipcalc", False), (".venv/bin/python", True),
     ("tests/unit/test_x.py", True), ("lanlab/__pycache__/x.pyc", True), ("build/x/compose.yaml", True),
-    ("lanlab.egg-info/PKG-INFO", True),
+    ("lanlab.egg-info/PKG-INFO", True), ("lanlab/lessons/check.py", False), ("lessons/solutions/x.py", True),
 ])
 def test_image_stamp_follows_dockerignore(path, ignored):
-    patterns = [".git", ".venv", "build", "bench", "docs", "tests", "**/__pycache__", "*.egg-info"]
+    patterns = [".git", ".venv", "build", "bench", "docs", "tests", "lessons", "**/__pycache__", "*.egg-info"]
     assert images.ignored(path, patterns) is ignored, \
         "a change Docker would copy into an image must trigger a rebuild, nothing else should"
 

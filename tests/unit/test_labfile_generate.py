@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lanlab import contracts
 from lanlab.control import generate, labfile, servers
 from lanlab.dhcp import config as dhcp_config
 from lanlab.nameserver import config as dns_config
@@ -49,6 +50,9 @@ def test_default_lab_file_is_compose_yaml():
         for key in ("LANLAB_SUBNET", "LANLAB_ROLE"):
             assert env_of(ours).get(key) == env_of(service).get(key), f"{name}'s {key} is the same"
         assert ours["image"].split(":")[0] == service["image"].split(":")[0], f"{name} runs the same image"
+        host = contracts.COMMANDS["host"]   # the image's CMD: compose.yaml's hosts give none
+        assert ours["labels"] == service["labels"] and ours.get("command", host) == service.get("command", host), \
+            f"{name} has the same role and runs the same program"
     for name, network in by_hand["networks"].items():
         ipam, ours = network["ipam"]["config"][0], made["networks"][name]["ipam"]["config"][0]
         assert ours["subnet"] == ipam["subnet"] and ours["gateway"] == ipam["gateway"], \

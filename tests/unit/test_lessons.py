@@ -136,9 +136,9 @@ def test_our_mask_solution_agrees_with_ipaddress(tmp_path):
 
 def test_the_learner_user_is_the_one_the_sandbox_runs_as():
     from lanlab.lessons import sandbox
-    dockerfile = (ROOT / "nodes" / "Dockerfile").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
     assert f"useradd --uid {sandbox.UID} " in dockerfile and dockerfile.rstrip().count(sandbox.USER) >= 1, \
-        "nodes/Dockerfile makes the user the checks run programs as"
+        "the Dockerfile makes the user the checks run programs as"
     argv = sandbox.argv(["python3", "x.py"])
     assert "--inh-caps=-all" in argv and "--bounding-set=-all,+net_raw" in argv, \
         "no capability for the learner's program, and none to regain (ping's NET_RAW aside)"
