@@ -1,13 +1,16 @@
 """How `make test` spreads the tiers over two pytest-xdist workers (`pytest -n 2`).
 
 The lab tests share one running lab and change it (restarts, a stopped router, alice at
-/16): they run one after another, in one worker. Labs the tests start themselves (the
-generated lab, lab files) run there too: while one runs, `make status` and the other
-commands test_readme.py runs would act on it (the lab started last). The unit tests need
-no Docker and are mostly CPU: they run in the other worker, at the same time. Without -n
-everything runs in one process, in the usual order.
+/16): they run one after another, in one worker. The unit tests need no Docker and are
+mostly CPU: they run in the other worker, at the same time, and after them the modules
+whose labs are their own (OWN_LABS: other projects, other subnets, and started with
+remember=False, so that `make status`, `make link` and the other commands without LAB=
+still act on the default lab). A module that runs `make up` itself
+(test_readme_own_lab.py) changes which lab that is: it stays with the lab tests. Without
+-n everything runs in one process, in the usual order.
 """
-GROUPS = (("tests/lab/", "lab"), ("tests/unit/", "apart"))
+OWN_LABS = ("test_generated.py", "test_hub.py", "test_labfile_chain.py", "test_labfile_wire.py", "test_ospf.py")
+GROUPS = (*((f"tests/lab/{name}", "apart") for name in OWN_LABS), ("tests/lab/", "lab"), ("tests/unit/", "apart"))
 
 
 def group_of(nodeid: str) -> str:

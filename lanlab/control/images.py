@@ -9,6 +9,8 @@ build/images-TAG.sha256.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import fnmatch
 import hashlib
 import os
@@ -103,3 +105,14 @@ def build() -> None:
     base_image = os.environ.get("LANLAB_BASE_IMAGE") or "lanlab-base:latest"
     base.run_logged(["docker", "build", "--build-arg", f"BASE_IMAGE={base_image}", "-t", name(), str(ROOT)],
                     "image", "the lab image's build failed")
+
+
+@contextlib.contextmanager
+def building():
+    """Held while the base and the lab image are checked and built: one process at a time
+    (build/images.lock), the others wait and then find them built."""
+    path = ROOT / "build" / "images.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

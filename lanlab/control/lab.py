@@ -171,13 +171,14 @@ class Lab:
     # --- up -------------------------------------------------------------------------
 
     def build(self) -> None:
-        base.ensure_base()
-        if images.up_to_date():
-            say("the lab's image is up to date")
-            return
-        say("building the lab's image (our code on top of the base)")
-        images.build()
-        images.record()
+        with images.building():   # two labs starting at once build once
+            base.ensure_base()
+            if images.up_to_date():
+                say("the lab's image is up to date")
+                return
+            say("building the lab's image (our code on top of the base)")
+            images.build()
+            images.record()
 
     def prepare(self) -> None:
         """Refuse a plan that collides with this machine's routes; write a generated lab;
@@ -220,11 +221,14 @@ class Lab:
         state = {"project": self.project, "parent": project_name(), "env": self.env, "title": title}
         (self.directory / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
 
-    def up(self, timeout: float | None = None) -> float:
-        """Build, start and wait; return the seconds from `compose up` to ready."""
+    def up(self, timeout: float | None = None, remember: bool = True) -> float:
+        """Build, start and wait; return the seconds from `compose up` to ready. `remember`:
+        make this the lab that commands without LAB= act on (tests starting labs of their own
+        beside the default lab say no)."""
         self.build()
         self.prepare()
-        remember_last(self.project)
+        if remember:
+            remember_last(self.project)
         started = time.monotonic()
         say(f"starting lab {self.project!r}")
         watch = self.watch()

@@ -139,7 +139,7 @@ def labfile_lab(request):
     if not was_up:
         try:
             lab.down()
-            lab.up()
+            lab.up(remember=False)
         except LabError as error:
             lab.down()
             pytest.fail(f"the lab of {path} did not start: {error}", pytrace=False)

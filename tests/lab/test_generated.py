@@ -29,7 +29,7 @@ def generated():
     if lab.containers():
         lab.down()
     try:
-        lab.up()
+        lab.up(remember=False)
     except LabError as error:
         lab.down()
         pytest.fail(f"the generated lab did not start: {error}", pytrace=False)
@@ -91,7 +91,7 @@ def test_every_host_resolves_by_name_at_the_labs_dns(generated):
 def test_a_plan_on_a_running_labs_addresses_is_refused_before_it_starts(generated):
     clash = Lab.generated(2, 2, BASE, project=f"{project_name()}-test-clash")
     with pytest.raises(LabError) as error:
-        clash.up()
+        clash.up(remember=False)
     assert "overlaps" in str(error.value) and "\n" not in str(error.value), \
         "a colliding plan must be refused in one clear line"
     assert not clash.containers(), "nothing may start when the plan is refused"

@@ -48,6 +48,8 @@ def test_point_to_point_and_passive(triangle):
     assert "ip ospf network point-to-point" not in parsed["interface subnet:172.26.31.0/24"], "lan1 has hosts"
     router = parsed["router ospf"]
     assert router[0] == "ospf router-id 172.26.31.1", "the router's first address in the file"
+    assert {"timers throttle lsa all 0", "timers lsa min-arrival 0"} <= set(router), \
+        "a new adjacency is told to the other routers at once, not 5 s after the router's first LSA"
     assert "passive-interface subnet:172.26.31.0/24" in router and \
         "passive-interface subnet:10.26.12.0/30" not in router, "hellos only where another router listens"
     assert [line for line in router if line.startswith("network")] == [
