@@ -412,13 +412,7 @@ def lab_server(lab, server, config: ServiceConfig | None, work: str) -> dict:
         volumes.append(f"./{config.filename}:{config.path}:ro")
     return {"<<": Merge("node"), **runs(server.name),
             "hostname": server.name, "environment": environment, "volumes": volumes,
-            **routers_first(lab), "networks": {server.network: {"ipv4_address": str(server.address)}}}
-
-
-def routers_first(lab) -> dict:
-    """Compose starts the routers before the servers and hosts: a host's lease and name
-    come through them, and FRR needs a few seconds to start."""
-    return {"depends_on": [r.name for r in lab.routers]} if lab.routers else {}
+            "networks": {server.network: {"ipv4_address": str(server.address)}}}
 
 
 def lab_host(lab, host, waiting: dict, work: str) -> dict:
@@ -435,13 +429,15 @@ def lab_host(lab, host, waiting: dict, work: str) -> dict:
             environment["LANLAB_DNS"] = f"{lab.dns.address} {lab.domain}"
     address = host.address or waiting[host.name]
     return {"<<": Merge("node"), **runs("host"), "hostname": host.name,
-            "environment": environment, "volumes": [READY_VOLUME, work], **routers_first(lab),
+            "environment": environment, "volumes": [READY_VOLUME, work],
             "networks": {host.network: {"ipv4_address": str(address)}}}
 
 
 def render_lab(lab, configs: dict | None = None, work: str = "../../work:/work") -> dict:
     """The compose file of a lab file (a plain dict; to_yaml writes it). `work`: the
-    learner's workspace mount (work_volume() of the compose file's folder)."""
+    learner's workspace mount (work_volume() of the compose file's folder). No depends_on:
+    every container starts at once and a host waits for its DHCP path itself
+    (lanlab/dhcp/probe.py); with the routers first, compose began the rest seconds later."""
     configs = configs or {}
     subnets = docker_subnets(lab)
     waiting = {}
