@@ -45,6 +45,12 @@ IMAGE_ENV = [
 ]
 
 
+def image() -> str:
+    """The base image the lab image is built on and capture containers run:
+    LANLAB_BASE_IMAGE, else lanlab-base:latest."""
+    return os.environ.get("LANLAB_BASE_IMAGE") or f"{FLAVOURS['base'][0]}:latest"
+
+
 def packages(flavour: str = "base") -> list[str]:
     names: list[str] = []
     for filename in FLAVOURS[flavour][1]:

@@ -102,8 +102,7 @@ def record() -> None:
 
 def build() -> None:
     """`docker build` of the lab image, its output in build/logs/image.log (shown if it fails)."""
-    base_image = os.environ.get("LANLAB_BASE_IMAGE") or "lanlab-base:latest"
-    base.run_logged(["docker", "build", "--build-arg", f"BASE_IMAGE={base_image}", "-t", name(), str(ROOT)],
+    base.run_logged(["docker", "build", "--build-arg", f"BASE_IMAGE={base.image()}", "-t", name(), str(ROOT)],
                     "image", "the lab image's build failed")
 
 

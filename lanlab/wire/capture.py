@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from lanlab.control import base
 from lanlab.control.errors import LabError
 from lanlab.control.inventory import Network
 
 CAPTURE_LABEL = "lanlab.capture"
 OWNER_LABEL = "lanlab.capture.owner"      # <host name>:<pid> of the process that started it
-IMAGE = os.environ.get("LANLAB_BASE_IMAGE", "lanlab-base:latest")
+IMAGE = base.image()
 RING_FILES = 4
 SNAP_BYTES = 1514        # one whole Ethernet frame (MTU 1500 + header): see docs/wire.md
 DEFAULT_LIMIT_MB = 100
