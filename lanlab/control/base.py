@@ -88,10 +88,6 @@ def image_id(tag: str) -> str | None:
     raise LabError(f"cannot talk to the Docker engine ({found.stderr.strip()}); is it running?")
 
 
-def image_exists(tag: str) -> bool:
-    return image_id(tag) is not None
-
-
 def ensure_base(method: str | None = None, flavour: str = "base") -> str:
     """Build the base (or bench) image if its recipe changed; return its tag."""
     method = method or os.environ.get("LANLAB_BASE_FROM", "offline")
@@ -99,12 +95,14 @@ def ensure_base(method: str | None = None, flavour: str = "base") -> str:
         raise LabError(f"LANLAB_BASE_FROM={method!r}: use 'offline' (mmdebstrap) or 'debian' (registry)")
     repo = FLAVOURS[flavour][0]
     tag = f"{repo}:{recipe_hash(method, flavour)}"
-    if not image_exists(tag):
+    built = image_id(tag)
+    if built is None:
         started = time.monotonic()
         say(f"building the {flavour} image {tag} ({method}); this takes about a minute, once")
         (build_offline if method == "offline" else build_debian)(tag, flavour)
         say(f"{flavour} image {tag} built in {time.monotonic() - started:.0f} s")
-    if image_id(f"{repo}:latest") != image_id(tag):
+        built = image_id(tag)
+    if image_id(f"{repo}:latest") != built:
         subprocess.run(["docker", "tag", tag, f"{repo}:latest"], check=True)
     return tag
 

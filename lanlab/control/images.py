@@ -16,9 +16,10 @@ import hashlib
 import os
 from pathlib import Path
 
+from lanlab import contracts
 from lanlab.control import base
 from lanlab.control.compose import ROOT
-from lanlab import contracts
+
 
 def tag() -> str:
     return os.environ.get("LANLAB_TAG") or "latest"
