@@ -137,7 +137,10 @@ class Lab:
         return env
 
     def containers(self, all: bool = True) -> list:
-        return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        # ignore_removed: a container removed between Docker's list and its inspect (a lab
+        # being taken down while another command looks) is gone, not an error.
+        return client().containers.list(all=all, filters={"label": f"{PROJECT_LABEL}={self.project}"},
+                                        ignore_removed=True)
 
     def container(self, service: str):
         for container in self.containers():
