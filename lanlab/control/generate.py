@@ -378,14 +378,16 @@ def lab_router(lab, router, work: str) -> dict:
     if relayed:
         environment["LANLAB_DHCP_SERVER"] = str(lab.dhcp.address)
         environment["LANLAB_RELAY"] = " ".join(str(lab.network(n).subnet) for n in relayed)
-    volumes, ospf = [READY_VOLUME, work], {}
+    volumes, caps = [READY_VOLUME, work], {}
     if lab.routing == "static":
         environment["LANLAB_ROUTES"] = "; ".join(str(route) for route in lab.routes(router.name))
     else:   # FRR's ospfd (lanlab/router/ospf.py) needs SYS_ADMIN besides the node's caps
+        from lanlab.router import ospf
         environment["LANLAB_FRR_CONF"] = FRR_MOUNT
+        environment[ospf.NEIGHBOURS_VARIABLE] = str(ospf.neighbours(lab, router.name))
         volumes.append(f"./{frr_file(router.name)}:{FRR_MOUNT}:ro")
-        ospf = {"cap_add": [*NODE_CAPS, "SYS_ADMIN"]}
-    return {"<<": Merge("node"), **runs("router"), "hostname": router.name, **ospf,
+        caps = {"cap_add": [*NODE_CAPS, "SYS_ADMIN"]}
+    return {"<<": Merge("node"), **runs("router"), "hostname": router.name, **caps,
             "sysctls": {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0",
                         "net.ipv4.conf.default.rp_filter": "0", **UNPRIVILEGED_PORT_START},
             "environment": environment, "volumes": volumes,

@@ -14,25 +14,38 @@ interface commands; OSPFv2 is RFC 2328):
   router whose first neighbour came up just after it started told the others only 5 s
   later; a lab has a handful of routers, nothing to protect from churn.
 
+A router says ready only once its OSPF neighbours are adjacent (wait_converged: every
+other router on its non-passive networks, LANLAB_OSPF_NEIGHBOURS, Full; two DROthers on a
+shared network stay 2-Way, RFC 2328 10.4), so `make up` returns a lab whose routing has
+converged.
+
 Docker names interfaces in no fixed order, so the configuration written on the machine
 names each interface by its subnet (`interface subnet:10.255.0.0/30`); the router
 replaces those with its own interface names at start (resolve), found by address.
 
     config(lab, router) -> str           pure: the template, from the lab-file model
     resolve(template, interfaces) -> str pure: names by subnet
+    neighbours(lab, router) -> int       pure: the adjacencies `router` has once converged
+    converged(report, expected) -> bool  pure: `show ip ospf neighbor json` says so
     start(path)                          in the router: write /etc/frr/frr.conf, start FRR
+    wait_converged(expected, log)        in the router: until converged (vtysh)
 """
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import subprocess
+import time
 
 HELLO, DEAD = 1, 4
 FAST_TIMERS = (" timers throttle lsa all 0", " timers lsa min-arrival 0", " timers throttle spf 0 50 500")
 FRR_CONF = "/etc/frr/frr.conf"
 FRR_DAEMONS = "/etc/frr/daemons"
 FRR_INIT = "/usr/lib/frr/frrinit.sh"
+NEIGHBOURS_VARIABLE = "LANLAB_OSPF_NEIGHBOURS"   # the router's env: how many neighbours converged
+CONVERGE_WAIT = 60.0     # seconds a router waits for its neighbours before it says ready anyway
+FIRST_LOOK, LOOK_PAUSE = 0.5, 0.25   # no adjacency comes sooner; each vtysh costs ~0.1 s of CPU
 SUBNET = re.compile(r"subnet:(\d+\.\d+\.\d+\.\d+/\d+)")
 
 
@@ -56,6 +69,63 @@ def config(lab, router: str) -> str:
             lines.append(f" passive-interface subnet:{lab.network(interface.network).subnet}")
     lines += [f" network {lab.network(i.network).subnet} area 0" for i in own.interfaces]
     return "\n".join(lines + ["!", "line vty", "!"]) + "\n"
+
+
+def neighbours(lab, router: str) -> int:
+    """The OSPF neighbours `router` has once the lab converged: every other router on each
+    of its networks (a network with one router is passive and adds none)."""
+    return sum(len(lab.routers_on(i.network)) - 1 for i in lab.router(router).interfaces)
+
+
+def adjacent(state: str) -> bool:
+    """A neighbour's state ("Full/DR", "2-Way/DROther") as far as it will go: Full, or
+    2-Way between two routers that are neither DR nor BDR (RFC 2328 10.4)."""
+    return state.startswith("Full/") or state == "2-Way/DROther"
+
+
+def converged(report: dict, expected: int) -> bool:
+    """`show ip ospf neighbor json` (parsed) -> every one of `expected` neighbours is adjacent."""
+    states = [entry.get("state", "") for entries in (report.get("neighbors") or {}).values()
+              for entry in entries]
+    return len(states) >= expected and all(adjacent(state) for state in states)
+
+
+def count_adjacent(report: dict) -> int:
+    return sum(adjacent(entry.get("state", "")) for entries in (report.get("neighbors") or {}).values()
+               for entry in entries)
+
+
+def neighbour_report() -> dict:
+    """ospfd's neighbours as vtysh tells them; {} while ospfd does not answer yet."""
+    try:
+        out = subprocess.run(["vtysh", "-c", "show ip ospf neighbor json"], capture_output=True,
+                             text=True, timeout=10).stdout
+        return json.loads(out)
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return {}
+
+
+def wait_converged(expected: int, log, timeout: float = CONVERGE_WAIT, clock=time.monotonic,
+                   sleep=time.sleep, report=neighbour_report) -> bool:
+    """Until `expected` neighbours are adjacent; a line every 10 s says how many are; after
+    `timeout` (a neighbour down on purpose, a restarted router) False, and the router
+    goes on."""
+    began = clock()
+    next_line = began + 10
+    sleep(FIRST_LOOK)
+    while True:
+        now_report = report()
+        if converged(now_report, expected):
+            return True
+        now = clock()
+        if now - began >= timeout:
+            log(f"OSPF: {count_adjacent(now_report)} of {expected} neighbours adjacent after "
+                f"{timeout:.0f} s; ready without the rest (see vtysh -c 'show ip ospf neighbor')")
+            return False
+        if now >= next_line:
+            log(f"waiting: {count_adjacent(now_report)} of {expected} OSPF neighbours adjacent")
+            next_line += 10
+        sleep(LOOK_PAUSE)
 
 
 def resolve(template: str, interfaces) -> str:

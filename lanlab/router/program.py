@@ -137,7 +137,7 @@ def main() -> int:
     checksums on every interface (real DHCP clients drop unfilled ones), then the relay to
     $LANLAB_DHCP_SERVER for the networks it is the gateway of (LANLAB_RELAY; every
     interface but the server's when unset); FRR when the lab routes with OSPF
-    (LANLAB_FRR_CONF, lanlab/router/ospf.py)."""
+    (LANLAB_FRR_CONF, lanlab/router/ospf.py), and ready once its neighbours are adjacent."""
     started = time.monotonic()
     ready.clear_ready()
     node.drop_default_route()
@@ -163,6 +163,8 @@ def main() -> int:
     except (node.NodeError, OSError, ValueError) as error:
         ready.log(f"error: the DHCP relay cannot start: {error}")
         return 1
+    if os.environ.get(ospf.NEIGHBOURS_VARIABLE):
+        ospf.wait_converged(int(os.environ[ospf.NEIGHBOURS_VARIABLE]), ready.log)
     ready.mark_ready(started)
     node.sleep_forever()
     return 0

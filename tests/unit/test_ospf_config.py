@@ -73,3 +73,41 @@ def test_router_names_its_interfaces_by_subnet(triangle):
 def test_ospfd_is_switched_on():
     daemons = "zebra=yes\nbgpd=no\nospfd=no\nospf6d=no\n"
     assert ospf.enable_ospfd(daemons) == "zebra=yes\nbgpd=no\nospfd=yes\nospf6d=no\n", "only ospfd, not ospf6d"
+
+
+def test_each_router_expects_every_other_router_on_its_networks(triangle):
+    assert [ospf.neighbours(triangle, r) for r in ("r1", "r2", "r3")] == [2, 2, 2], \
+        "a triangle: two neighbours each; lan1 and svc (one router) add none"
+
+
+def neighbour(state: str) -> dict:
+    return {"state": state, "address": "10.26.12.2"}
+
+
+@pytest.mark.parametrize("states, expected, verdict, why", [
+    (["Full/-", "Full/-"], 2, True, "both point-to-point neighbours Full"),
+    (["Full/-", "Init/-"], 2, False, "a neighbour still in Init is not adjacent"),
+    (["Full/-"], 2, False, "one neighbour not heard yet"),
+    (["Full/DR", "Full/BDR", "2-Way/DROther"], 3, True,
+     "two DROthers on a shared network stay 2-Way for good (RFC 2328 10.4)"),
+    (["2-Way/-"], 1, False, "2-Way on a point-to-point link is on its way to Full, not there"),
+    ([], 0, True, "a router with no other router on its networks has nothing to wait for"),
+])
+def test_converged(states, expected, verdict, why):
+    report = {"neighbors": {f"10.0.0.{i}": [neighbour(s)] for i, s in enumerate(states)}}
+    assert ospf.converged(report, expected) is verdict, why
+
+
+def test_wait_converged_waits_for_the_neighbours_then_gives_up_loudly():
+    reports = iter([{}, {"neighbors": {"1.1.1.1": [neighbour("ExStart/-")]}},
+                    {"neighbors": {"1.1.1.1": [neighbour("Full/-")]}}])
+    now = [0.0]
+    lines = []
+    sleep = lambda s: now.__setitem__(0, now[0] + s)      # noqa: E731
+    assert ospf.wait_converged(1, lines.append, clock=lambda: now[0], sleep=sleep,
+                               report=lambda: next(reports)), "Full on the third look: converged"
+    assert lines == [], "a quick convergence says nothing"
+    assert not ospf.wait_converged(1, lines.append, timeout=30, clock=lambda: now[0], sleep=sleep,
+                                   report=lambda: {}), "a neighbour that never comes: give up"
+    assert any("waiting: 0 of 1" in line for line in lines), "a line every 10 s says what is awaited"
+    assert "0 of 1 neighbours adjacent after 30 s" in lines[-1], "and the last says the router goes on"
