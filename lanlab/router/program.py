@@ -147,15 +147,16 @@ def main() -> int:
     except (node.NodeError, ValueError) as error:
         ready.log(f"error: cannot set the lab file's addresses and routes: {error}")
         return 1
-    for interface in node.interfaces():
-        node.checksum_offload_off(interface.name)
-        ready.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
-    try:
+    interfaces = node.interfaces()
+    try:    # first: OSPF's adjacencies take the longest, and the other routers wait on them
         if os.environ.get("LANLAB_FRR_CONF"):
-            ospf.start(os.environ["LANLAB_FRR_CONF"], node.interfaces())
+            ospf.start(os.environ["LANLAB_FRR_CONF"], interfaces)
     except (OSError, ValueError) as error:
         ready.log(f"error: FRR (routing: ospf) cannot start: {error}")
         return 1
+    for interface in interfaces:
+        node.checksum_offload_off(interface.name)
+        ready.log(f"{interface.name} {', '.join(map(str, interface.addresses))}")
     server, relayed = os.environ.get("LANLAB_DHCP_SERVER"), os.environ.get("LANLAB_RELAY")
     try:
         if server:

@@ -76,9 +76,13 @@ def first_reply_after(lab: Lab, limit: float) -> float:
 
 def test_frr_reads_our_configuration_without_complaint(triangle):
     for router in ("r1", "r2", "r3"):
-        result = run(triangle, router, "vtysh --dryrun -f /etc/frr/frr.conf")
-        assert result.ok and "error" not in (result.out + result.err).lower(), \
-            f"FRR's own parser must accept the frr.conf we wrote for {router}:\n{result.out}{result.err}"
+        for check in ("vtysh --dryrun -f /etc/frr/frr.conf", "/usr/lib/frr/ospfd -C -f /etc/frr/ospfd.conf",
+                      "/usr/lib/frr/zebra -C -f /etc/frr/zebra.conf"):
+            result = run(triangle, router, check)
+            said = (result.out + result.err).lower()
+            assert result.ok and "error occurred" not in said and "deprecated" not in said \
+                and "unknown command" not in said, \
+                f"FRR's own parser must accept what we wrote for {router} ({check}):\n{result.out}{result.err}"
 
 
 def test_every_router_has_its_neighbours_full_with_fast_timers(triangle):

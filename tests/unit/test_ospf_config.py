@@ -50,8 +50,8 @@ def test_point_to_point_and_passive(triangle):
     assert router[0] == "ospf router-id 172.26.31.1", "the router's first address in the file"
     assert {"timers throttle lsa all 0", "timers lsa min-arrival 0"} <= set(router), \
         "a new adjacency is told to the other routers at once, not 5 s after the router's first LSA"
-    assert "passive-interface subnet:172.26.31.0/24" in router and \
-        "passive-interface subnet:10.26.12.0/30" not in router, "hellos only where another router listens"
+    assert "ip ospf passive" in parsed["interface subnet:172.26.31.0/24"] and \
+        "ip ospf passive" not in parsed["interface subnet:10.26.12.0/30"], "hellos only where another router listens"
     assert [line for line in router if line.startswith("network")] == [
         "network 172.26.31.0/24 area 0", "network 172.26.30.0/24 area 0",
         "network 10.26.12.0/30 area 0", "network 10.26.13.0/30 area 0"], "every network of r1, one area"
@@ -65,7 +65,7 @@ def test_router_names_its_interfaces_by_subnet(triangle):
     assert "subnet:" not in text, "every placeholder is replaced"
     parsed = blocks(text)
     assert "ip ospf network point-to-point" in parsed["interface eth1"], "eth1 is r2's ab, found by address"
-    assert "passive-interface eth2" in parsed["router ospf"], "eth2 is lan2"
+    assert "ip ospf passive" in parsed["interface eth2"], "eth2 is lan2"
     with pytest.raises(ValueError, match="no interface of this router is on 172.26.32.0/24"):
         ospf.resolve(ospf.config(triangle, "r2"), interfaces[:2])
 
@@ -111,3 +111,16 @@ def test_wait_converged_waits_for_the_neighbours_then_gives_up_loudly():
                                    report=lambda: {}), "a neighbour that never comes: give up"
     assert any("waiting: 0 of 1" in line for line in lines), "a line every 10 s says what is awaited"
     assert "0 of 1 neighbours adjacent after 30 s" in lines[-1], "and the last says the router goes on"
+
+
+def test_each_daemon_gets_only_the_lines_it_knows(triangle):
+    text = ospf.config(triangle, "r1")
+    files = ospf.daemon_configs(text)
+    assert set(files) == {"zebra", "ospfd"}, "FRR runs zebra and ospfd, each on its own file"
+    assert "router ospf" in files["ospfd"] and "interface subnet:10.26.12.0/30" in files["ospfd"], \
+        "ospfd gets the interfaces and the OSPF process"
+    assert "no ipv6 forwarding" not in files["ospfd"] and "service integrated" not in files["ospfd"], \
+        "lines only zebra or vtysh know would be refused by ospfd"
+    assert files["zebra"].splitlines() == ["frr defaults traditional", "hostname r1", "no ipv6 forwarding", "!"], \
+        "zebra gets the header and its own line, nothing of OSPF"
+    assert "service integrated-vtysh-config" in text, "frr.conf itself stays whole, for vtysh"
