@@ -51,7 +51,10 @@ FRR_RUN = "/var/run/frr"
 FRR_USER = "frr"
 NEIGHBOURS_VARIABLE = "LANLAB_OSPF_NEIGHBOURS"   # the router's env: how many neighbours converged
 CONVERGE_WAIT = 60.0     # seconds a router waits for its neighbours before it says ready anyway
-FIRST_LOOK, LOOK_PAUSE = 0.5, 0.25   # no adjacency comes sooner; each vtysh costs ~0.1 s of CPU
+FRR_LOG = "/var/log/frr/frr.log"     # every daemon's log; ospfd's adjacency changes among them
+FIRST_LOOK = 0.5         # no adjacency comes sooner
+LOOK_EVERY = 1.0         # vtysh (~0.1 s of CPU each) at least this often, and when the log grows
+LOG_PAUSE = 0.05         # between two looks at the log's size (a stat)
 SUBNET = re.compile(r"subnet:(\d+\.\d+\.\d+\.\d+/\d+)")
 
 
@@ -67,12 +70,13 @@ def interface_block(subnet, routers: int) -> list[str]:
 def config(lab, router: str) -> str:
     """frr.conf (with interfaces named by subnet) for `router` of the LabFile `lab`."""
     own = lab.router(router)
-    lines = ["frr defaults traditional", f"hostname {router}", "no ipv6 forwarding",
+    lines = ["frr defaults traditional", f"hostname {router}", f"log file {FRR_LOG}", "no ipv6 forwarding",
              "service integrated-vtysh-config", "!"]
     for interface in own.interfaces:
         subnet = lab.network(interface.network).subnet
         lines += interface_block(subnet, len(lab.routers_on(interface.network)))
-    lines += ["router ospf", f" ospf router-id {own.interfaces[0].address}", *FAST_TIMERS]
+    lines += ["router ospf", f" ospf router-id {own.interfaces[0].address}", " log-adjacency-changes",
+              *FAST_TIMERS]
     lines += [f" network {lab.network(i.network).subnet} area 0" for i in own.interfaces]
     return "\n".join(lines + ["!", "line vty", "!"]) + "\n"
 
@@ -111,15 +115,25 @@ def neighbour_report() -> dict:
         return {}
 
 
+def log_size(path: str = FRR_LOG) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def wait_converged(expected: int, log, timeout: float = CONVERGE_WAIT, clock=time.monotonic,
-                   sleep=time.sleep, report=neighbour_report) -> bool:
+                   sleep=time.sleep, report=neighbour_report, size=log_size) -> bool:
     """Until `expected` neighbours are adjacent; a line every 10 s says how many are; after
     `timeout` (a neighbour down on purpose, a restarted router) False, and the router
-    goes on."""
+    goes on. vtysh is asked when FRR's log grows (ospfd logs every adjacency that comes
+    Full or goes) and at least every LOOK_EVERY s: a lab's routers all wait at once, while
+    its hosts are starting, and asking vtysh in a loop would take a core from them."""
     began = clock()
     next_line = began + 10
     sleep(FIRST_LOOK)
     while True:
+        seen, asked = size(), clock()
         now_report = report()
         if converged(now_report, expected):
             return True
@@ -131,7 +145,8 @@ def wait_converged(expected: int, log, timeout: float = CONVERGE_WAIT, clock=tim
         if now >= next_line:
             log(f"waiting: {count_adjacent(now_report)} of {expected} OSPF neighbours adjacent")
             next_line += 10
-        sleep(LOOK_PAUSE)
+        while size() == seen and clock() - asked < LOOK_EVERY:
+            sleep(LOG_PAUSE)
 
 
 def resolve(template: str, interfaces) -> str:

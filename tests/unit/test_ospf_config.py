@@ -104,11 +104,17 @@ def test_wait_converged_waits_for_the_neighbours_then_gives_up_loudly():
     now = [0.0]
     lines = []
     sleep = lambda s: now.__setitem__(0, now[0] + s)      # noqa: E731
+    sizes = iter([0, 0, 0, 10, 10, 10, 20] + [20] * 100)    # the log grows twice
     assert ospf.wait_converged(1, lines.append, clock=lambda: now[0], sleep=sleep,
-                               report=lambda: next(reports)), "Full on the third look: converged"
+                               report=lambda: next(reports), size=lambda: next(sizes)), \
+        "Full on the third look: converged"
+    assert now[0] < 1.0, "each growth of FRR's log is looked at at once, not a second later"
     assert lines == [], "a quick convergence says nothing"
+    asked = []
     assert not ospf.wait_converged(1, lines.append, timeout=30, clock=lambda: now[0], sleep=sleep,
-                                   report=lambda: {}), "a neighbour that never comes: give up"
+                                   report=lambda: asked.append(now[0]) or {}, size=lambda: 0), \
+        "a neighbour that never comes: give up"
+    assert len(asked) <= 32, "with a quiet log, vtysh is asked about once a second, not in a loop"
     assert any("waiting: 0 of 1" in line for line in lines), "a line every 10 s says what is awaited"
     assert "0 of 1 neighbours adjacent after 30 s" in lines[-1], "and the last says the router goes on"
 
@@ -121,6 +127,7 @@ def test_each_daemon_gets_only_the_lines_it_knows(triangle):
         "ospfd gets the interfaces and the OSPF process"
     assert "no ipv6 forwarding" not in files["ospfd"] and "service integrated" not in files["ospfd"], \
         "lines only zebra or vtysh know would be refused by ospfd"
-    assert files["zebra"].splitlines() == ["frr defaults traditional", "hostname r1", "no ipv6 forwarding", "!"], \
+    assert files["zebra"].splitlines() == ["frr defaults traditional", "hostname r1", f"log file {ospf.FRR_LOG}",
+                                           "no ipv6 forwarding", "!"], \
         "zebra gets the header and its own line, nothing of OSPF"
     assert "service integrated-vtysh-config" in text, "frr.conf itself stays whole, for vtysh"
