@@ -16,7 +16,7 @@ DHCP and DNS servers on svc behind r1. Addresses in LANLAB_BENCH_OSPF_BASE (defa
   its Compose labels) and fails the run if any is not Full.
   The floor: the same 35 containers on the same networks running `sleep infinity`
   (lanlab-base, init), `compose up -d`, in the same run, interleaved. Median of
-  LANLAB_BENCH_OSPF_RUNS (3).
+  LANLAB_BENCH_OSPF_RUNS (5).
 - Reroute: the r1-r2 link is cut with `make link NET=l12 DOWN=1` (its interfaces go down)
   and, separately, made silent from r2's side (`NODE=r2 LOSS=100%`: only the dead
   interval, 4 s, tells); the figure is the time from `make link` returning (the cut is in
@@ -41,7 +41,7 @@ from bench.bench_lab import (StepFailed, bench_project, floor_down, floor_up, fm
 from lanlab.control.watch import PROJECT_LABEL, SERVICE_LABEL
 
 BUDGET = 2400
-RUNS = int(os.environ.get("LANLAB_BENCH_OSPF_RUNS", "3"))
+RUNS = int(os.environ.get("LANLAB_BENCH_OSPF_RUNS", "5"))
 CUTS = 5
 BASE = os.environ.get("LANLAB_BENCH_OSPF_BASE", "172.26")
 THIRD = 100                 # lan i: BASE.(100+i).0/24, svc BASE.109.0/24, links BASE.11x.0/30

@@ -11,7 +11,9 @@ zero-length datagram to the sender:
                  links (lanlab/router/program.py): an answer means relay AND server listen
     a host       before it starts udhcpc, broadcasts probes on its own subnet, with the
                  address Docker gave it, until the relay (or a server on that subnet)
-                 answers, or `timeout` passes (lanlab/host/program.py via lanlab.host.dhcp_client)
+                 answers, or `timeout` passes; then udhcpc starts anyway and the probes go
+                 on (LateProbe) until one is answered, and udhcpc starts again to ask at once
+                 (lanlab/host/program.py via lanlab.host.dhcp_client)
 
 Why: Docker starts a lab's containers in no fixed order, and a DISCOVER sent before the
 relay and the server listen is lost; udhcpc then waits a whole second (-T 1, its smallest
@@ -55,6 +57,32 @@ def send_probe(sock: socket.socket, address: str, port: int = PORT) -> None:
         sock.sendto(b"", (address, port))
     except OSError:
         pass  # no route yet, a full buffer: the next probe will tell
+
+
+class LateProbe:
+    """Probes from a caller's own loop, without blocking it: `answered()` sends one every
+    MAX_PAUSE and says whether a probe came back. A host whose udhcpc started before the
+    path was open uses it to tell udhcpc when it is (lanlab.host.dhcp_client.boot)."""
+
+    def __init__(self, broadcast: str, port: int = PORT, clock=time.monotonic):
+        self.address, self.clock, self.due = (broadcast, port), clock, 0.0
+        self.sock = broadcast_socket()
+        self.sock.setblocking(False)
+
+    def answered(self) -> bool:
+        if self.clock() >= self.due:
+            send_probe(self.sock, *self.address)
+            self.due = self.clock() + MAX_PAUSE
+        while True:
+            try:
+                data, _ = self.sock.recvfrom(512)
+            except OSError:     # nothing (more) to read
+                return False
+            if is_probe(data):
+                return True
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def wait_for_answer(broadcast: str, timeout: float, port: int = PORT, clock=time.monotonic) -> str | None:

@@ -13,7 +13,11 @@ rewrite /etc/resolv.conf in place. Started with:
 
 Before udhcpc starts, the host waits (at most PATH_WAIT) until the relay and the server
 listen (lanlab/dhcp/probe.py): a DISCOVER sent into a lab still starting would be lost,
-and udhcpc's next one comes a second later.
+and udhcpc's next one comes a second or two later. A host that started long before its
+router (Compose starts a lab's routers last: they join the most networks) starts udhcpc
+after PATH_WAIT all the same, goes on probing, and when a probe is answered starts udhcpc
+again, which sends its first DISCOVER at once (busybox 1.35's udhcpc, sent SIGUSR1 while
+it looks for a server, was seen to wait a whole second before its next one).
 
 The host is ready once the script has written the lease and the router forwards for it
 (the lab's DNS server answers the host's name through it, or the router answers a ping);
@@ -26,6 +30,7 @@ by running `ip`), inside the host's one lean process (lanlab/host/program.py).
 """
 import fcntl
 import os
+import signal
 import socket
 import struct
 import time
@@ -162,23 +167,25 @@ def can_ping(address: str) -> bool:
     return run(["ping", "-q", "-c", "1", "-W", "1", address]) == 0
 
 
-def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> None:
+def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> bool:
     """Before the first DISCOVER: probe until relay and server both listen (see
-    lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, go on anyway."""
+    lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, False."""
     began = time.monotonic()
     answered = probe.wait_for_answer(broadcast(*parse_subnet(subnet)), timeout)
     took = time.monotonic() - began
     if answered is None:
-        say(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway")
+        say(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway, "
+            "and probing on")
     elif took > 0.05:
         say(f"the DHCP path is open ({answered} answered after {took:.2f} s)")
+    return answered is not None
 
 
 def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[str]]:
     """Run udhcpc on the interface Docker put on `subnet`; return (its pid, its argv) once
     the lease is held, or raise BootError."""
     interface = interface_on(subnet)
-    wait_for_dhcp_path(subnet)
+    late = None if wait_for_dhcp_path(subnet) else probe.LateProbe(broadcast(*parse_subnet(subnet)))
     try:
         os.unlink(LEASE)  # a file from the last run would say "bound" too early
     except FileNotFoundError:
@@ -189,14 +196,25 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
     exited = []
 
     def bound_or_exited() -> bool:
+        nonlocal late, pid
         if read_lease() is not None:
             return True
+        if late is not None and late.answered():
+            say("the DHCP path is open now: starting udhcpc again, to ask at once")
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+            pid = os.posix_spawnp(argv[0], argv, os.environ)
+            late.close()
+            late = None
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             exited.append(os.waitstatus_to_exitcode(status))
         return bool(done)
 
-    if not wait_for(bound_or_exited, timeout, 0.02):
+    held = wait_for(bound_or_exited, timeout, 0.02)
+    if late is not None:
+        late.close()
+    if not held:
         raise BootError(f"no DHCP lease within {timeout:.0f} s; see `make logs` (dhcp, router)")
     lease = read_lease()
     if lease is None:

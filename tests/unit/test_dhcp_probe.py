@@ -16,6 +16,7 @@ from lanlab.dhcp.dnsq import DnsQueue  # noqa: E402
 from lanlab.dhcp.leases import LeaseStore  # noqa: E402
 from lanlab.dhcp.handler import Server  # noqa: E402
 from lanlab.dhcp.sockets import udp_socket  # noqa: E402
+from lanlab.host.ready import wait_for  # noqa: E402
 from lanlab.ratelog import RateLog  # noqa: E402
 
 
@@ -63,6 +64,25 @@ def test_no_answer_gives_up_after_the_timeout():
         assert time.monotonic() - began < 1.5, "the wait is bounded: a host never hangs on the probe"
     finally:
         stop.set()
+
+
+def test_a_late_probe_never_blocks_and_sees_the_first_answer():
+    sock, stop = answering_socket(answer=False)
+    port = sock.getsockname()[1]
+    late = probe.LateProbe("127.0.0.1", port=port)
+    try:
+        began = time.monotonic()
+        assert not any(late.answered() for _ in range(50)), "silence: not answered"
+        assert time.monotonic() - began < 0.5, "each look returns at once: the host's wait loop goes on"
+        stop.set()
+        sock.close()
+        answering, stop = answering_socket(answer=True)
+        late.address = ("127.0.0.1", answering.getsockname()[1])   # the relay, now listening
+        late.due = 0.0
+        assert wait_for(late.answered, 2.0, 0.02), "the first answer after the path opened is seen"
+    finally:
+        stop.set()
+        late.close()
 
 
 def test_the_server_answers_a_probe_and_still_serves(tmp_path):
