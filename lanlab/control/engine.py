@@ -1,9 +1,9 @@
 """The lab control's one Docker client, and what it reads off a container.
-Containers are named by their Compose service label, never by their name."""
-from __future__ import annotations
+Containers are named by their Compose service label, never by their name.
 
-import docker
-import docker.errors
+The Docker SDK is imported on the first call (a fifth of a second): `make up` starts
+compose before it needs the SDK, and imports it while compose is starting."""
+from __future__ import annotations
 
 from lanlab.control.errors import LabError
 from lanlab.control.watch import SERVICE_LABEL
@@ -11,10 +11,12 @@ from lanlab.control.watch import SERVICE_LABEL
 _CLIENT: list = []
 
 
-def client() -> docker.DockerClient:
-    """The one Docker client of this process (a new one asks the engine its version first)."""
+def client():
+    """The one docker.DockerClient of this process (a new one asks the engine its version first)."""
     if _CLIENT:
         return _CLIENT[0]
+    import docker
+    import docker.errors
     try:
         _CLIENT.append(docker.from_env(version="auto", timeout=120))
         return _CLIENT[0]

@@ -189,15 +189,7 @@ class Lab:
         generate.WORK_DIR.mkdir(exist_ok=True)
         plan = self.plan or (topology.default_plan() if self.files == (ROOT / "compose.yaml",) else None)
         if plan is not None or self.labfile is not None:
-            own = self.own_subnets()
-            routes = [r for r in host_routes() if r not in own]
-            try:
-                if self.labfile is not None:
-                    labfile.check_routes(self.labfile, routes)
-                else:
-                    topology.check_routes(plan, routes)
-            except (topology.PlanError, labfile.LabFileError) as error:
-                raise LabError(str(error)) from None
+            self.check_routes(plan)
         if self.labfile is not None:
             try:
                 path = generate.write_labfile(self.labfile, self.labtext, self.directory)
@@ -209,6 +201,25 @@ class Lab:
             path = generate.write_lab(self.plan, self.directory)
             self.remember()
             say(f"generated {generate.lab_title(self.plan)}: {path.relative_to(ROOT)}")
+
+    def check_routes(self, plan) -> None:
+        """Refuse subnets that overlap a route of this machine. The lab's own networks,
+        if it is up already, are routes too: Docker is asked for them only when something
+        overlaps (so `make up` of a lab that is down starts compose without a Docker call)."""
+        def check(routes) -> None:
+            if self.labfile is not None:
+                labfile.check_routes(self.labfile, routes)
+            else:
+                topology.check_routes(plan, routes)
+        routes = host_routes()
+        try:
+            check(routes)
+        except (topology.PlanError, labfile.LabFileError):
+            own = self.own_subnets()
+            try:
+                check([r for r in routes if r not in own])
+            except (topology.PlanError, labfile.LabFileError) as error:
+                raise LabError(str(error)) from None
 
     def own_subnets(self) -> set:
         networks = client().networks.list(filters={"label": f"{PROJECT_LABEL}={self.project}"})
@@ -234,8 +245,7 @@ class Lab:
             remember_last(self.project)
         started = time.monotonic()
         say(f"starting lab {self.project!r}")
-        watch = self.watch()
-        self.start(watch=watch)
+        watch = self.start()
         self.wait(timeout or self.ready_budget(), started, watch)
         if self.labfile is not None:
             links.at_up(self.project, self.labfile)
@@ -247,34 +257,36 @@ class Lab:
         return 120 + 1.0 * (self.expected() or 0)
 
     def start(self, attempts: int = UP_ATTEMPTS, stall: float = STALL_SECONDS,
-              watch: Watch | None = None) -> None:
-        """`compose up -d`, stopped and run again when it makes no progress for `stall` s."""
-        watch = watch or self.watch()
+              watch: Watch | None = None) -> Watch:
+        """`compose up -d`, stopped and run again when it makes no progress for `stall` s;
+        the Watch that followed it (made once compose runs: it needs the Docker SDK)."""
         for attempt in range(1, attempts + 1):
-            if self.start_once(stall, watch):
-                return
+            finished, watch = self.start_once(stall, watch)
+            if finished:
+                return watch
             self.hangs += 1
             say(f"compose made no progress for {stall:.0f} s (the docker-compose 1.29 hang); "
                 f"stopped it{', running `up -d` again' if attempt < attempts else ''}")
         raise LabError(f"`compose up` hung {attempts} times; run `make down`, restart the Docker "
                        "engine if it persists, then `make up`")
 
-    def start_once(self, stall: float, watch: Watch) -> bool:
+    def start_once(self, stall: float, watch: Watch | None) -> tuple[bool, Watch]:
         with tempfile.TemporaryFile("w+") as output:
             process = subprocess.Popen(self.compose.argv("up", "-d", "--no-build"), cwd=ROOT,
                                        env={**os.environ, **self.compose_env()}, stdout=output,
                                        stderr=subprocess.STDOUT, start_new_session=True)
+            watch = watch or self.watch()
             finished = self.follow(process, stall, watch)
             if not finished:
                 stop(process)
-                return False
+                return False, watch
             if process.returncode != 0:
                 output.seek(0)
                 lines = output.read().strip().splitlines()
                 print("\n".join(lines[-20:]), file=sys.stderr)
                 raise LabError(f"`compose up` failed (exit {process.returncode}): "
                                f"{lines[-1] if lines else 'no output'}")
-            return True
+            return True, watch
 
     def follow(self, process: subprocess.Popen, stall: float, watch: Watch) -> bool:
         """Wait for compose, showing progress; False if it stalled."""

@@ -6,9 +6,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import docker
-import docker.errors
-
 from lanlab.control.errors import LabError
 from lanlab.control.watch import PROJECT_LABEL
 from lanlab.wire.capture import CAPTURE_LABEL
@@ -24,6 +21,7 @@ def remove_lab(project: str, directory: Path | None) -> None:
     sixteen at a time (nothing in a lab needs a graceful stop: leases and records are
     on disk before they are promised), then networks and volumes. Compose is not
     needed, so this also clears what a half-started or hung `up` left behind."""
+    import docker
     api = docker.APIClient(version="auto", timeout=120, max_pool_size=REMOVERS)
     label = {"label": f"{PROJECT_LABEL}={project}"}
     captures = {"label": f"{CAPTURE_LABEL}={project}"}     # `make capture` containers, a killed run's too
@@ -60,6 +58,7 @@ def remove_container(api, cid: str) -> None:
 
 def ignore_missing(call, *args, **kwargs) -> None:
     """Removing what is already gone (or going) is success."""
+    import docker.errors
     try:
         call(*args, **kwargs)
     except docker.errors.NotFound:

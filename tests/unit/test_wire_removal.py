@@ -2,6 +2,8 @@
 lanlab/control/removal.py against a fake Docker API."""
 from __future__ import annotations
 
+import docker
+
 from lanlab.control import removal
 from lanlab.wire.capture import CAPTURE_LABEL
 
@@ -27,7 +29,7 @@ class FakeAPI:
 
 
 def test_down_removes_the_projects_capture_containers(monkeypatch):
-    monkeypatch.setattr(removal.docker, "APIClient", FakeAPI)
+    monkeypatch.setattr(docker, "APIClient", FakeAPI)
     removal.remove_lab("lw", None)
     assert sorted(FakeAPI.last.removed) == ["alice", "capture"], \
         "the capture container, found by its own label, goes with the lab's containers"
