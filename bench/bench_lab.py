@@ -71,6 +71,10 @@ class StepFailed(RuntimeError):
     pass
 
 
+FAILED_LOGS = ROOT / "build" / "logs" / "bench"     # a failed step's whole output (the logs of a lab's
+                                                     # failed containers among it)
+
+
 def timed(argv: list[str], timeout: float, env: dict | None = None,
           tolerate: str | None = None) -> tuple[float, str]:
     """Run to completion; (seconds, output). A timeout or failure raises StepFailed,
@@ -87,7 +91,11 @@ def timed(argv: list[str], timeout: float, env: dict | None = None,
     took = time.monotonic() - started
     if process.returncode != 0 and not (tolerate and tolerate in output):
         tail = output.strip().splitlines()[-3:]
-        raise StepFailed(f"`{' '.join(argv)}` failed (exit {process.returncode}): {' / '.join(tail)}")
+        kept = FAILED_LOGS / f"{time.strftime('%Y%m%d-%H%M%S')}-{Path(argv[0]).name}.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(f"$ {' '.join(argv)}\n{output}")
+        raise StepFailed(f"`{' '.join(argv)}` failed (exit {process.returncode}): {' / '.join(tail)} "
+                         f"(whole output: {kept.relative_to(ROOT)})")
     return took, output
 
 

@@ -201,9 +201,10 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
             return True
         if late is not None and late.answered():
             say("the DHCP path is open now: starting udhcpc again, to ask at once")
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
-            pid = os.posix_spawnp(argv[0], argv, os.environ)
+            os.kill(pid, signal.SIGTERM)    # udhcpc acts on it after a running script ends,
+            os.waitpid(pid, 0)              # so a lease it got meanwhile is written by now:
+            again = again_argv(argv)        # then the new one keeps it and asks for it again
+            pid = os.posix_spawnp(again[0], again, os.environ)
             late.close()
             late = None
         done, status = os.waitpid(pid, os.WNOHANG)
