@@ -48,6 +48,7 @@ from pathlib import Path
 from lanlab import contracts, topology
 from lanlab.dhcp import config as dhcp_config
 from lanlab.nameserver import config as dns_config
+from lanlab.router import ospf
 from lanlab.control import servers
 from lanlab.control.compose import ROOT
 from lanlab.control.labfile import LabFileError, bridge_address, fixed_addresses
@@ -382,7 +383,6 @@ def lab_router(lab, router, work: str) -> dict:
     if lab.routing == "static":
         environment["LANLAB_ROUTES"] = "; ".join(str(route) for route in lab.routes(router.name))
     else:   # FRR's ospfd (lanlab/router/ospf.py) needs SYS_ADMIN besides the node's caps
-        from lanlab.router import ospf
         environment["LANLAB_FRR_CONF"] = FRR_MOUNT
         environment[ospf.NEIGHBOURS_VARIABLE] = str(ospf.neighbours(lab, router.name))
         volumes.append(f"./{frr_file(router.name)}:{FRR_MOUNT}:ro")
@@ -469,7 +469,6 @@ def write_labfile(lab, text: str, directory: Path) -> Path:
     for config in configs.values():
         (directory / config.filename).write_text(config.text)
     if lab.routing == "ospf":
-        from lanlab.router import ospf
         for router in lab.routers:
             (directory / frr_file(router.name)).write_text(ospf.config(lab, router.name))
     (directory / LAB_FILE).write_text(text)

@@ -102,6 +102,12 @@ def again_argv(argv: list[str]) -> list[str]:
     return argv + ["-r", address]
 
 
+def start_again(argv: list[str]) -> int:
+    """Start udhcpc again after the last one ended (again_argv); its pid."""
+    again = again_argv(argv)
+    return os.posix_spawnp(again[0], again, os.environ)
+
+
 def parse_lease(text: str) -> tuple[str, str] | None:
     """("192.168.7.20/24", "192.168.7.1") from what nodes/udhcpc.script writes, or None."""
     fields = text.split()
@@ -167,11 +173,12 @@ def can_ping(address: str) -> bool:
     return run(["ping", "-q", "-c", "1", "-W", "1", address]) == 0
 
 
-def wait_for_dhcp_path(subnet: str, timeout: float = PATH_WAIT) -> bool:
-    """Before the first DISCOVER: probe until relay and server both listen (see
-    lanlab/dhcp/probe.py), so that it is not lost; after `timeout`, False."""
+def wait_for_dhcp_path(target: str, timeout: float = PATH_WAIT) -> bool:
+    """Before the first DISCOVER: probe `target` (the subnet's broadcast address) until
+    relay and server both listen (see lanlab/dhcp/probe.py), so that it is not lost;
+    after `timeout`, False."""
     began = time.monotonic()
-    answered = probe.wait_for_answer(broadcast(*parse_subnet(subnet)), timeout)
+    answered = probe.wait_for_answer(target, timeout)
     took = time.monotonic() - began
     if answered is None:
         say(f"no answer to the DHCP path probe in {took:.1f} s; asking for an address anyway, "
@@ -185,7 +192,8 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
     """Run udhcpc on the interface Docker put on `subnet`; return (its pid, its argv) once
     the lease is held, or raise BootError."""
     interface = interface_on(subnet)
-    late = None if wait_for_dhcp_path(subnet) else probe.LateProbe(broadcast(*parse_subnet(subnet)))
+    target = broadcast(*parse_subnet(subnet))
+    late = None if wait_for_dhcp_path(target) else probe.LateProbe(target)
     try:
         os.unlink(LEASE)  # a file from the last run would say "bound" too early
     except FileNotFoundError:
@@ -203,8 +211,7 @@ def boot(subnet: str, hostname: str, timeout: float = 120.0) -> tuple[int, list[
             say("the DHCP path is open now: starting udhcpc again, to ask at once")
             os.kill(pid, signal.SIGTERM)    # udhcpc acts on it after a running script ends,
             os.waitpid(pid, 0)              # so a lease it got meanwhile is written by now:
-            again = again_argv(argv)        # then the new one keeps it and asks for it again
-            pid = os.posix_spawnp(again[0], again, os.environ)
+            pid = start_again(argv)         # then the new one keeps it and asks for it again
             late.close()
             late = None
         done, status = os.waitpid(pid, os.WNOHANG)

@@ -35,8 +35,7 @@ def keep_running(pid: int, argv: list[str], pause: float = 1.0) -> None:
         code = os.waitstatus_to_exitcode(status) if status is not None else "gone"
         ready.log(f"udhcpc exited ({code}); starting it again")
         time.sleep(pause)
-        again = client.again_argv(argv)
-        pid = os.posix_spawnp(again[0], again, os.environ)
+        pid = client.start_again(argv)
 
 
 def wait_for_own_name(hostname: str, resolv_conf: str = "/etc/resolv.conf") -> bool:

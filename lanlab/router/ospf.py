@@ -93,16 +93,20 @@ def adjacent(state: str) -> bool:
     return state.startswith("Full/") or state == "2-Way/DROther"
 
 
+def states(report: dict) -> list[str]:
+    """`show ip ospf neighbor json` (parsed) -> every neighbour's state."""
+    return [entry.get("state", "") for entries in (report.get("neighbors") or {}).values()
+            for entry in entries]
+
+
 def converged(report: dict, expected: int) -> bool:
-    """`show ip ospf neighbor json` (parsed) -> every one of `expected` neighbours is adjacent."""
-    states = [entry.get("state", "") for entries in (report.get("neighbors") or {}).values()
-              for entry in entries]
-    return len(states) >= expected and all(adjacent(state) for state in states)
+    """Every one of `expected` neighbours in the report is adjacent."""
+    seen = states(report)
+    return len(seen) >= expected and all(adjacent(state) for state in seen)
 
 
 def count_adjacent(report: dict) -> int:
-    return sum(adjacent(entry.get("state", "")) for entries in (report.get("neighbors") or {}).values()
-               for entry in entries)
+    return sum(adjacent(state) for state in states(report))
 
 
 def neighbour_report() -> dict:
@@ -168,10 +172,11 @@ def daemon_configs(text: str) -> dict[str, str]:
     """frr.conf (integrated, vtysh's) -> each daemon's own file: zebra takes the header,
     ospfd the header, the interfaces and `router ospf`; neither gets a line the other (or
     only vtysh) knows, which it would refuse line by line."""
-    zebra_only, vtysh_only = {"no ipv6 forwarding"}, {"service integrated-vtysh-config"}
+    zebra_only = {"no ipv6 forwarding"}
+    not_ospfd = zebra_only | {"service integrated-vtysh-config"}
     lines = text.splitlines()
-    header = [line for line in lines[:lines.index("!")] if line not in zebra_only | vtysh_only]
-    ospfd = [line for line in lines if line not in zebra_only | vtysh_only]
+    ospfd = [line for line in lines if line not in not_ospfd]
+    header = [line for line in lines[:lines.index("!")] if line not in not_ospfd]
     zebra = header + [line for line in lines if line in zebra_only] + ["!"]
     return {"zebra": "\n".join(zebra) + "\n", "ospfd": "\n".join(ospfd) + "\n"}
 
